@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * shmdev: named shared-memory regions with kernel-mediated notification.
+ *
+ * Userspace opens /dev/shmdev, creates or attaches one region with an
+ * ioctl, and mmap()s the file descriptor.  Every process mapping a region
+ * sees the same physical page frames.  Each region also carries 1..64
+ * notification channels (64-bit sequence counters with wait queues).
+ *
+ * ABI rules (Documentation/process/botching-up-ioctls.rst):
+ *  - fixed-width fields only, explicit padding, every struct a multiple
+ *    of 8 bytes, pointers passed as __u64;
+ *  - every flag bit not defined below, every reserved/padding field and
+ *    every output-only field must be zero on input, or the call fails
+ *    with EINVAL and changes nothing;
+ *  - unknown commands fail with ENOTTY;
+ *  - structs may grow at their end in later versions: the kernel accepts
+ *    a larger struct if the bytes it does not know are zero (else E2BIG)
+ *    and a smaller one down to the first published size (else ENOTTY).
+ */
+#ifndef _UAPI_LINUX_SHMDEV_H
+#define _UAPI_LINUX_SHMDEV_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/* Version reported by SHMDEV_IOC_API. */
+#define SHMDEV_API_VERSION	1
+
+/* Size of a name field, including the NUL. */
+#define SHMDEV_NAME_MAX		64
+
+/* The most notification channels a region can have. */
+#define SHMDEV_MAX_CHANNELS	64
+
+/* A shmdev_wait.timeout_ns that never expires. */
+#define SHMDEV_WAIT_FOREVER	(~(__u64)0)
+
+/**
+ * struct shmdev_api - what this module supports
+ * @version: out: %SHMDEV_API_VERSION.
+ * @flags: in: must be zero.
+ * @ioctls: out: bit N set when the command with _IOC_NR() N is supported.
+ * @create_flags: out: the %SHMDEV_CREATE_* flags supported.
+ * @attach_flags: out: the %SHMDEV_ATTACH_* flags supported.
+ * @wait_flags: out: the %SHMDEV_WAIT_* flags supported.
+ * @max_region_size: out: largest region size the module accepts now, in
+ *	bytes (the max_region_bytes module parameter).
+ * @max_channels: out: %SHMDEV_MAX_CHANNELS.
+ * @page_size: out: the size regions are rounded up to (PAGE_SIZE).
+ *
+ * All output fields must be zero on input.  A program written against
+ * a later version tests the bits it needs and falls back when they are
+ * absent.
+ */
+struct shmdev_api {
+	__u32 version;
+	__u32 flags;
+	__u64 ioctls;
+	__u64 create_flags;
+	__u64 attach_flags;
+	__u64 wait_flags;
+	__u64 max_region_size;
+	__u32 max_channels;
+	__u32 page_size;
+};
+
+/* Open the region if the name exists (subject to permission) instead of EEXIST. */
+#define SHMDEV_CREATE_OPEN		(1U << 0)
+#define SHMDEV_CREATE_FLAGS_MASK	(SHMDEV_CREATE_OPEN)
+
+/* Set in @result_flags when CREATE made a new region (as opposed to opening one). */
+#define SHMDEV_CREATE_RESULT_NEW	(1U << 0)
+
+/**
+ * struct shmdev_create - create a named region and attach the file to it
+ * @size: in: bytes, 1 up to the module's max_region_bytes; rounded up to
+ *	a multiple of the page size.  With %SHMDEV_CREATE_OPEN and an existing
+ *	region, must not exceed that region's size (EINVAL).
+ * @nr_channels: in: notification channels, 1..%SHMDEV_MAX_CHANNELS.  With
+ *	%SHMDEV_CREATE_OPEN and an existing region, must not exceed that
+ *	region's channel count (EINVAL).
+ * @flags: in: %SHMDEV_CREATE_* flags.
+ * @mode: in: permission bits (0..0777), checked like SysV IPC's; ignored
+ *	when an existing region is opened.
+ * @result_flags: out: %SHMDEV_CREATE_RESULT_NEW if a region was created.
+ * @id: out: the region's id, unique for the module's lifetime (never reused).
+ * @name: in: 1 to 63 printable ASCII bytes (0x21..0x7e, no '/'), then a NUL;
+ *	the bytes after the NUL must be zero.
+ *
+ * The file is attached read-write; it must be open for writing (EBADF)
+ * and not attached already (EBUSY).  The region's owner and creator are
+ * the caller's fsuid/fsgid.  Its memory is allocated, zeroed and charged
+ * to the caller's memory cgroup now (ENOMEM), and counted against the
+ * module limits (E2BIG for a size past max_region_bytes, ENOSPC when
+ * max_total_bytes or max_regions would be exceeded).
+ */
+struct shmdev_create {
+	__u64 size;
+	__u32 nr_channels;
+	__u32 flags;
+	__u32 mode;
+	__u32 result_flags;
+	__u64 id;
+	char name[SHMDEV_NAME_MAX];
+};
+
+/* Select the region by @id instead of by @name. */
+#define SHMDEV_ATTACH_BY_ID		(1U << 0)
+/* Attach read-only: the region can never be mapped writable through this file. */
+#define SHMDEV_ATTACH_RDONLY		(1U << 1)
+#define SHMDEV_ATTACH_FLAGS_MASK	(SHMDEV_ATTACH_BY_ID | SHMDEV_ATTACH_RDONLY)
+
+/**
+ * struct shmdev_attach - attach the file to an existing region
+ * @id: in with %SHMDEV_ATTACH_BY_ID (and @name all zero); otherwise must
+ *	be zero on input, and out: the id of the region found by name.
+ * @flags: in: %SHMDEV_ATTACH_* flags.
+ * @__pad: must be zero.
+ * @name: in without %SHMDEV_ATTACH_BY_ID, same rules as at CREATE.
+ *
+ * Errors: ENOENT for a name or id that does not exist (or was destroyed),
+ * EACCES when the caller lacks read (and, without %SHMDEV_ATTACH_RDONLY,
+ * write) permission and CAP_IPC_OWNER, EBADF for a read-write attach on a
+ * file not open for writing, EBUSY when the file is attached already.
+ */
+struct shmdev_attach {
+	__u64 id;
+	__u32 flags;
+	__u32 __pad;
+	char name[SHMDEV_NAME_MAX];
+};
+
+/* Describe the region with id @id rather than the one this file is attached to. */
+#define SHMDEV_INFO_BY_ID		(1U << 0)
+#define SHMDEV_INFO_FLAGS_MASK		(SHMDEV_INFO_BY_ID)
+
+/* In @region_flags: the region was destroyed; its name is gone. */
+#define SHMDEV_REGION_DESTROYED		(1U << 0)
+/* In @region_flags: this file is attached read-only (attached region only). */
+#define SHMDEV_REGION_RDONLY		(1U << 1)
+
+/**
+ * struct shmdev_info - describe a region
+ * @id: in with %SHMDEV_INFO_BY_ID, else zero on input; out: the region id.
+ * @flags: in: %SHMDEV_INFO_* flags.
+ * @region_flags: out: %SHMDEV_REGION_* bits.
+ * @size: out: size in bytes (a multiple of the page size).
+ * @uid: out: owner uid.
+ * @gid: out: owner gid.
+ * @cuid: out: creator uid.
+ * @cgid: out: creator gid.
+ * @mode: out: permission bits.
+ * @nr_channels: out: number of channels.
+ * @nr_attached: out: files attached to the region now.
+ * @nr_mappings: out: VMAs mapping the region now (a split VMA counts twice).
+ * @name: out: the name, NUL-terminated and zero-padded.
+ * @seq: out: each channel's sequence number; entries from @nr_channels
+ *	on are zero.
+ *
+ * Without %SHMDEV_INFO_BY_ID the file must be attached (ENXIO).  By id,
+ * any caller may read the metadata of any region, as ipcs(1) can for
+ * SysV segments (ENOENT for an id that no longer exists).  All input
+ * fields other than @flags and @id must be zero.
+ */
+struct shmdev_info {
+	__u64 id;
+	__u32 flags;
+	__u32 region_flags;
+	__u64 size;
+	__u32 uid;
+	__u32 gid;
+	__u32 cuid;
+	__u32 cgid;
+	__u32 mode;
+	__u32 nr_channels;
+	__u32 nr_attached;
+	__u32 nr_mappings;
+	char name[SHMDEV_NAME_MAX];
+	__u64 seq[SHMDEV_MAX_CHANNELS];
+};
+
+/* Select the region by @id instead of by @name. */
+#define SHMDEV_DESTROY_BY_ID		(1U << 0)
+#define SHMDEV_DESTROY_FLAGS_MASK	(SHMDEV_DESTROY_BY_ID)
+
+/**
+ * struct shmdev_destroy - remove a region's name (unlink)
+ * @id: in with %SHMDEV_DESTROY_BY_ID (and @name all zero), else zero.
+ * @flags: in: %SHMDEV_DESTROY_* flags.
+ * @__pad: must be zero.
+ * @name: in without %SHMDEV_DESTROY_BY_ID, same rules as at CREATE.
+ *
+ * The name disappears at once; the memory stays until the last attached
+ * file is closed and the last mapping is gone, as with IPC_RMID and
+ * shm_unlink().  Only the owner, the creator or a CAP_SYS_ADMIN caller
+ * may destroy (EPERM); ENOENT if no such region.  The file need not be
+ * attached.
+ */
+struct shmdev_destroy {
+	__u64 id;
+	__u32 flags;
+	__u32 __pad;
+	char name[SHMDEV_NAME_MAX];
+};
+
+/**
+ * struct shmdev_list - enumerate the ids of live (not destroyed) regions
+ * @ids_ptr: in: user pointer to an array of @capacity __u64, or 0.
+ * @capacity: in: entries @ids_ptr can hold (0 to ask for the count only).
+ * @count: out: number of live regions; when larger than @capacity, only
+ *	the first @capacity ids (in increasing order) were written.
+ *
+ * Ids are written in increasing order.  The set may change as soon as
+ * the call returns; %SHMDEV_IOC_INFO with %SHMDEV_INFO_BY_ID then gives
+ * ENOENT for an id that went away.
+ */
+struct shmdev_list {
+	__u64 ids_ptr;
+	__u32 capacity;
+	__u32 count;
+};
+
+/**
+ * struct shmdev_notify - advance a channel and wake its waiters
+ * @channel: in: channel index, below the region's channel count (EINVAL).
+ * @flags: in: must be zero.
+ * @seq: out: the channel's new sequence number.
+ *
+ * Any attached file may notify, read-only ones included (a consumer
+ * signals "space free" back to its producer).
+ */
+struct shmdev_notify {
+	__u32 channel;
+	__u32 flags;
+	__u64 seq;
+};
+
+/* @timeout_ns is an absolute CLOCK_MONOTONIC time rather than a duration. */
+#define SHMDEV_WAIT_ABSTIME		(1U << 0)
+#define SHMDEV_WAIT_FLAGS_MASK		(SHMDEV_WAIT_ABSTIME)
+
+/**
+ * struct shmdev_wait - wait until a channel's sequence differs from @seq
+ * @channel: in: channel index (EINVAL if out of range).
+ * @flags: in: %SHMDEV_WAIT_* flags.
+ * @seq: in: the sequence the caller has seen; out: the current sequence.
+ * @timeout_ns: in: how long to wait in nanoseconds (%SHMDEV_WAIT_FOREVER:
+ *	no limit; 0: do not sleep), or with %SHMDEV_WAIT_ABSTIME a
+ *	CLOCK_MONOTONIC deadline.
+ *
+ * Returns 0 at once if the channel's sequence already differs from @seq,
+ * so a notification that lands between reading the sequence and calling
+ * WAIT is never lost.  Fails with ETIMEDOUT when the time runs out (and
+ * still writes the current sequence to @seq).  A signal makes a relative
+ * wait fail with EINTR; an absolute wait is restarted after a handler
+ * installed with SA_RESTART, which cannot extend its deadline.
+ */
+struct shmdev_wait {
+	__u32 channel;
+	__u32 flags;
+	__u64 seq;
+	__u64 timeout_ns;
+};
+
+/**
+ * struct shmdev_ack - acknowledge channels for poll()
+ * @channels: in: mask of channels to acknowledge (bit N = channel N); bits
+ *	at or above the region's channel count must be zero (EINVAL).
+ * @pending: out: the channels, among all of the region's, that had
+ *	advanced past this file's acknowledged sequence before this call.
+ *
+ * Each open file keeps one acknowledged sequence per channel, set to the
+ * channel's sequence when the file attaches.  poll()/select()/epoll
+ * report EPOLLIN while any channel's sequence differs from the file's
+ * acknowledged one.  ACK records the current sequence of every channel
+ * in @channels; a NOTIFY after that makes the file readable again, so no
+ * event falls between acknowledging and waiting.
+ */
+struct shmdev_ack {
+	__u64 channels;
+	__u64 pending;
+};
+
+/**
+ * DOC: mmap
+ *
+ * mmap() of an attached file maps the region: offset 0 is the region's
+ * first byte.  The offset must be page aligned and offset + length must
+ * lie within the region (ENXIO otherwise); a mapping can never grow past
+ * it (mremap() growth fails, and the fault path re-checks every page).
+ * An unattached file cannot be mapped (ENXIO).
+ *
+ * MAP_SHARED maps the region's own pages: every process sees the same
+ * physical frames, fork() shares them, and process-shared futexes
+ * (pthread mutexes, condition variables, sem_init(pshared=1)) work.
+ * A file attached with %SHMDEV_ATTACH_RDONLY maps read-only: PROT_WRITE
+ * fails with EACCES and mprotect() can never add write permission.
+ *
+ * MAP_PRIVATE gives a copy-on-write view: reads see the region, and the
+ * first write to a page gives this process its own copy, which nobody
+ * else sees; the region is unchanged.
+ *
+ * The memory is never swapped or dropped by reclaim; DESTROY and closing
+ * files do not take it away from a process that still maps it.
+ */
+
+/**
+ * DOC: ioctls
+ *
+ * %SHMDEV_IOC_API: &struct shmdev_api, what the module supports.
+ *
+ * %SHMDEV_IOC_CREATE: &struct shmdev_create, create (or open) and attach.
+ *
+ * %SHMDEV_IOC_ATTACH: &struct shmdev_attach, attach by name or id.
+ *
+ * %SHMDEV_IOC_INFO: &struct shmdev_info, describe a region.
+ *
+ * %SHMDEV_IOC_DESTROY: &struct shmdev_destroy, unlink a region's name.
+ *
+ * %SHMDEV_IOC_LIST: &struct shmdev_list, enumerate region ids.
+ *
+ * %SHMDEV_IOC_NOTIFY: &struct shmdev_notify, advance a channel.
+ *
+ * %SHMDEV_IOC_WAIT: &struct shmdev_wait, wait for a channel to advance.
+ *
+ * %SHMDEV_IOC_ACK: &struct shmdev_ack, acknowledge channels for poll().
+ *
+ * Every ioctl returns 0 on success, or -1 with errno set.  NOTIFY, WAIT
+ * and ACK need an attached file (ENXIO).
+ */
+
+#define SHMDEV_IOC_MAGIC	0xB6
+
+#define SHMDEV_IOC_API		_IOWR(SHMDEV_IOC_MAGIC, 0x00, struct shmdev_api)
+#define SHMDEV_IOC_CREATE	_IOWR(SHMDEV_IOC_MAGIC, 0x01, struct shmdev_create)
+#define SHMDEV_IOC_ATTACH	_IOWR(SHMDEV_IOC_MAGIC, 0x02, struct shmdev_attach)
+#define SHMDEV_IOC_INFO		_IOWR(SHMDEV_IOC_MAGIC, 0x03, struct shmdev_info)
+#define SHMDEV_IOC_DESTROY	_IOW(SHMDEV_IOC_MAGIC, 0x04, struct shmdev_destroy)
+#define SHMDEV_IOC_LIST		_IOWR(SHMDEV_IOC_MAGIC, 0x05, struct shmdev_list)
+#define SHMDEV_IOC_NOTIFY	_IOWR(SHMDEV_IOC_MAGIC, 0x06, struct shmdev_notify)
+#define SHMDEV_IOC_WAIT		_IOWR(SHMDEV_IOC_MAGIC, 0x07, struct shmdev_wait)
+#define SHMDEV_IOC_ACK		_IOWR(SHMDEV_IOC_MAGIC, 0x08, struct shmdev_ack)
+
+#endif /* _UAPI_LINUX_SHMDEV_H */
