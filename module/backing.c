@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The memory behind a region, and how it is mapped.
+ *
+ * Choice of backing: each region owns an inode of a small pseudo
+ * filesystem private to the module, and its memory is folios the module
+ * allocates at CREATE and inserts into that inode's page cache, as ramfs
+ * does.  Why not the alternatives:
+ *  - vm_insert_page()/remap_pfn_range() pages have no page->mapping, so
+ *    process-shared futexes (pthread mutexes, POSIX semaphores) fail on
+ *    them, and rmap, fork and pagemap treat them as special;
+ *  - a shmem file per region (SysV shm, ashmem) gets all of that too, but
+ *    its pages can be swapped unless locked, and huge pages need a tmpfs
+ *    mount with huge=; shmem chooses folio sizes itself.
+ * Page-cache folios that the module allocates give futexes (keyed on the
+ * inode), fork, rmap, /proc/PID/maps and pagemap their normal behaviour,
+ * and the module decides the folio order: a later version can hold order-9
+ * folios, which filemap_map_pages() maps with a single PMD entry.
+ *
+ * Pages are never reclaimed: the mapping is unevictable (ramfs, SHM_LOCK),
+ * every folio is dirty and there is no writeback.  They are allocated
+ * without __GFP_MOVABLE because they cannot be migrated (no migrate_folio),
+ * and charged to the creator's memory cgroup by filemap_add_folio() (not
+ * also with __GFP_ACCOUNT, which would charge twice).
+ *
+ * The VMA's vm_file is the /dev/shmdev file itself, whose f_mapping ATTACH
+ * points at the region's page cache (file.c): a mapping therefore holds
+ * the file, the file holds the region, and f_op->owner holds the module.
+ */
+#include <linux/fs.h>
+#include <linux/fs_context.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/pseudo_fs.h>
+#include <linux/sched/signal.h>
+
+#include "shmdev.h"
+
+#define SHMDEV_FS_MAGIC	0x73686d64	/* "shmd" */
+
+/*
+ * __GFP_RETRY_MAYFAIL: a CREATE past the memory cgroup's limit fails with
+ * ENOMEM instead of OOM-killing the creator.
+ */
+#define SHMDEV_GFP	(GFP_HIGHUSER | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
+static struct vfsmount *shmdev_mnt;
+
+static int shmdev_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, SHMDEV_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+/*
+ * No .owner: a mount of a filesystem with an owner pins that module, and
+ * this one is mounted for the module's whole life.  That is safe because
+ * no file ever lives on this mount (mappings use the /dev/shmdev file),
+ * and every inode is put before shmdev_backing_exit() unmounts it.
+ */
+static struct file_system_type shmdev_fs_type = {
+	.name = "shmdev",
+	.init_fs_context = shmdev_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+
+/*
+ * A region's folios never leave the page cache while it lives, except
+ * through memory-failure handling, which drops a poisoned page: its data
+ * is gone then, so fail the fault (SIGBUS) rather than map zeroes.
+ */
+static int shmdev_read_folio(struct file *file, struct folio *folio)
+{
+	folio_unlock(folio);
+	return -EIO;
+}
+
+static const struct address_space_operations shmdev_aops = {
+	.read_folio = shmdev_read_folio,
+	.dirty_folio = noop_dirty_folio,
+};
+
+static int shmdev_backing_fill(struct address_space *mapping, pgoff_t nr_pages)
+{
+	struct folio *folio;
+	pgoff_t index;
+	int err;
+
+	for (index = 0; index < nr_pages; index++) {
+		folio = filemap_alloc_folio(SHMDEV_GFP | __GFP_ZERO, 0);
+		if (!folio)
+			return -ENOMEM;
+		__folio_mark_uptodate(folio);
+		err = filemap_add_folio(mapping, folio, index, SHMDEV_GFP);
+		if (err) {
+			folio_put(folio);
+			return err;
+		}
+		/* Dirty, never cleaned: invalidation and reclaim skip it. */
+		folio_mark_dirty(folio);
+		folio_unlock(folio);
+		folio_put(folio);	/* the page cache holds its own */
+
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	return 0;
+}
+
+/**
+ * shmdev_backing_alloc() - an inode holding @size bytes of zeroed memory
+ * @size: a non-zero multiple of PAGE_SIZE.
+ *
+ * Return: the inode (put it with iput()) or an ERR_PTR: -ENOMEM, or
+ * -EINTR when a fatal signal interrupted the allocation.
+ */
+struct inode *shmdev_backing_alloc(u64 size)
+{
+	struct address_space *mapping;
+	struct inode *inode;
+	int err;
+
+	inode = new_inode(shmdev_mnt->mnt_sb);
+	if (!inode)
+		return ERR_PTR(-ENOMEM);
+	inode->i_ino = get_next_ino();
+	inode->i_mode = S_IFREG | 0600;
+	i_size_write(inode, size);
+
+	mapping = inode->i_mapping;
+	mapping->a_ops = &shmdev_aops;
+	mapping_set_gfp_mask(mapping, SHMDEV_GFP);
+	mapping_set_unevictable(mapping);
+
+	err = shmdev_backing_fill(mapping, size >> PAGE_SHIFT);
+	if (err) {
+		iput(inode);	/* frees the folios added so far */
+		return ERR_PTR(err);
+	}
+	return inode;
+}
+
+static struct shmdev_region *shmdev_vma_region(struct vm_area_struct *vma)
+{
+	return vma->vm_private_data;
+}
+
+/*
+ * The bound is checked again here, not only at mmap time: udmabuf's
+ * CVE-2023-2008 was a fault past the object after the VMA changed.
+ */
+static vm_fault_t shmdev_fault(struct vm_fault *vmf)
+{
+	if (vmf->pgoff >= shmdev_vma_region(vmf->vma)->nr_pages)
+		return VM_FAULT_SIGBUS;
+	return filemap_fault(vmf);
+}
+
+static vm_fault_t shmdev_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
+				   pgoff_t end_pgoff)
+{
+	pgoff_t nr_pages = shmdev_vma_region(vmf->vma)->nr_pages;
+
+	if (start_pgoff >= nr_pages)
+		return 0;
+	return filemap_map_pages(vmf, start_pgoff,
+				 min(end_pgoff, nr_pages - 1));
+}
+
+/* fork, VMA splits and mremap moves each make one more VMA. */
+static void shmdev_vm_open(struct vm_area_struct *vma)
+{
+	atomic_inc(&shmdev_vma_region(vma)->nr_mappings);
+}
+
+static void shmdev_vm_close(struct vm_area_struct *vma)
+{
+	atomic_dec(&shmdev_vma_region(vma)->nr_mappings);
+}
+
+/*
+ * No page_mkwrite: the memory needs no write notification, and without it
+ * long-term write pins (io_uring fixed buffers, RDMA) work on 6.12.
+ */
+static const struct vm_operations_struct shmdev_vm_ops = {
+	.open = shmdev_vm_open,
+	.close = shmdev_vm_close,
+	.fault = shmdev_fault,
+	.map_pages = shmdev_map_pages,
+};
+
+/**
+ * shmdev_backing_mmap() - set up a VMA of a region
+ * @region: the region; the VMA's file keeps it alive.
+ * @rdonly: the file is attached read-only.
+ * @vma: the new VMA; vm_file->f_mapping is the region's page cache.
+ *
+ * Return: 0, -ENXIO when the VMA reaches past the region, or -EACCES for
+ * a writable shared mapping of a read-only attach.
+ */
+int shmdev_backing_mmap(struct shmdev_region *region, bool rdonly,
+			struct vm_area_struct *vma)
+{
+	unsigned long nr_pages = vma_pages(vma);
+
+	if (vma->vm_pgoff >= region->nr_pages ||
+	    nr_pages > region->nr_pages - vma->vm_pgoff)
+		return -ENXIO;
+
+	/*
+	 * VM_MAYSHARE, not VM_SHARED: the latter is already cleared for a
+	 * shared mapping of a file opened read-only.  Clearing VM_MAYWRITE
+	 * makes mprotect(PROT_WRITE) and FOLL_FORCE writes fail later (the
+	 * hole of ashmem's CVE-2011-1149).  A private mapping may be written:
+	 * its writes go to copy-on-write anonymous pages, never the region.
+	 */
+	if (rdonly && (vma->vm_flags & VM_MAYSHARE)) {
+		if (vma->vm_flags & VM_WRITE)
+			return -EACCES;
+		vm_flags_clear(vma, VM_MAYWRITE);
+	}
+	/* mremap() cannot grow the mapping past what was checked above. */
+	vm_flags_set(vma, VM_DONTEXPAND);
+
+	vma->vm_ops = &shmdev_vm_ops;
+	vma->vm_private_data = region;
+	shmdev_vm_open(vma);
+	return 0;
+}
+
+int shmdev_backing_init(void)
+{
+	shmdev_mnt = kern_mount(&shmdev_fs_type);
+	return PTR_ERR_OR_ZERO(shmdev_mnt);
+}
+
+void shmdev_backing_exit(void)
+{
+	kern_unmount(shmdev_mnt);
+}

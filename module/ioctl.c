@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ioctl interface: argument validation and dispatch.
+ *
+ * Handlers see a kernel copy of the argument: the dispatcher copies it in
+ * before and out after, so no handler touches user memory while holding a
+ * lock (LIST, which writes an array, does so with no lock held).
+ */
+#include <linux/bitops.h>
+#include <linux/fs.h>
+#include <linux/nospec.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/user_namespace.h>
+
+#include "shmdev.h"
+
+static bool shmdev_all_zero(const void *p, size_t len)
+{
+	return !memchr_inv(p, 0, len);
+}
+
+/* 1..63 printable bytes other than '/', a NUL, then only NULs. */
+static int shmdev_check_name(const char *name)
+{
+	size_t len = strnlen(name, SHMDEV_NAME_MAX);
+	size_t i;
+
+	if (len == 0 || len == SHMDEV_NAME_MAX)
+		return -EINVAL;
+	for (i = 0; i < len; i++) {
+		unsigned char c = name[i];
+
+		if (c < 0x21 || c > 0x7e || c == '/')
+			return -EINVAL;
+	}
+	if (!shmdev_all_zero(name + len, SHMDEV_NAME_MAX - len))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * ATTACH and DESTROY select a region by name (id must be zero) or by id
+ * (name must be all zero).  *namep is NULL for a lookup by id.
+ */
+static int shmdev_check_selector(const char *name, u64 id, bool by_id,
+				 const char **namep)
+{
+	if (by_id) {
+		*namep = NULL;
+		return shmdev_all_zero(name, SHMDEV_NAME_MAX) ? 0 : -EINVAL;
+	}
+	*namep = name;
+	return id ? -EINVAL : shmdev_check_name(name);
+}
+
+/* The attached region; the file holds a reference for as long as it lives. */
+static struct shmdev_region *shmdev_attached(struct file *file)
+{
+	return shmdev_file_region(file->private_data);
+}
+
+static u64 shmdev_channel_mask(const struct shmdev_region *region)
+{
+	return region->nr_channels == 64 ? ~0ULL : BIT_ULL(region->nr_channels) - 1;
+}
+
+/* A valid channel index, clamped against speculation; -EINVAL if not. */
+static int shmdev_check_channel(const struct shmdev_region *region, u32 *channel)
+{
+	if (*channel >= region->nr_channels)
+		return -EINVAL;
+	*channel = array_index_nospec(*channel, region->nr_channels);
+	return 0;
+}
+
+static int shmdev_ioc_api(struct file *file, void *data);
+
+static int shmdev_create_args(const struct shmdev_create *arg,
+			      struct shmdev_region_args *args)
+{
+	u64 max = READ_ONCE(shmdev_max_region_bytes);
+	int err;
+
+	if ((arg->flags & ~SHMDEV_CREATE_FLAGS_MASK) || arg->result_flags ||
+	    arg->id)
+		return -EINVAL;
+	err = shmdev_check_name(arg->name);
+	if (err)
+		return err;
+	if (!arg->size || !arg->nr_channels ||
+	    arg->nr_channels > SHMDEV_MAX_CHANNELS || (arg->mode & ~0777))
+		return -EINVAL;
+	/* MAX_LFS_FILESIZE first, so that rounding up cannot overflow. */
+	if (arg->size > MAX_LFS_FILESIZE || PAGE_ALIGN(arg->size) > max)
+		return -E2BIG;
+
+	args->name = arg->name;
+	args->size = PAGE_ALIGN(arg->size);
+	args->nr_channels = arg->nr_channels;
+	args->mode = arg->mode;
+	return 0;
+}
+
+/* Open-or-create found the name: the caller asks for a read-write attach. */
+static int shmdev_open_existing(struct shmdev_region *region,
+				const struct shmdev_region_args *args)
+{
+	if (args->size > region->size || args->nr_channels > region->nr_channels)
+		return -EINVAL;
+	return shmdev_region_permission(region, true);
+}
+
+static int shmdev_create_or_open(const struct shmdev_region_args *args,
+				 bool open, struct shmdev_region **out,
+				 bool *created)
+{
+	struct shmdev_region *region;
+	int err;
+
+	for (;;) {
+		/* Look first: allocating a large region only to hit EEXIST is slow. */
+		region = shmdev_region_find(args->name, 0);
+		if (region) {
+			err = open ? shmdev_open_existing(region, args) : -EEXIST;
+			if (err) {
+				shmdev_region_put(region);
+				return err;
+			}
+			*out = region;
+			*created = false;
+			return 0;
+		}
+		err = shmdev_region_create(args, out);
+		if (err != -EEXIST) {
+			*created = !err;
+			return err;
+		}
+		/* Another CREATE took the name meanwhile: look again. */
+		if (fatal_signal_pending(current))
+			return -EINTR;
+	}
+}
+
+static int shmdev_ioc_create(struct file *file, void *data)
+{
+	struct shmdev_file *sf = file->private_data;
+	struct shmdev_create *arg = data;
+	struct shmdev_region_args args;
+	struct shmdev_region *region;
+	bool created;
+	int err;
+
+	err = shmdev_create_args(arg, &args);
+	if (err)
+		return err;
+	if (!sf->writable)
+		return -EBADF;
+
+	mutex_lock(&sf->lock);
+	if (sf->region) {
+		err = -EBUSY;
+		goto out_unlock;
+	}
+	err = shmdev_create_or_open(&args, arg->flags & SHMDEV_CREATE_OPEN,
+				    &region, &created);
+	if (err)
+		goto out_unlock;
+
+	shmdev_file_attach(sf, file, region, false);
+	arg->id = region->id;
+	arg->result_flags = created ? SHMDEV_CREATE_RESULT_NEW : 0;
+out_unlock:
+	mutex_unlock(&sf->lock);
+	return err;
+}
+
+static int shmdev_ioc_attach(struct file *file, void *data)
+{
+	struct shmdev_file *sf = file->private_data;
+	struct shmdev_attach *arg = data;
+	struct shmdev_region *region;
+	const char *name;
+	bool write;
+	int err;
+
+	if ((arg->flags & ~SHMDEV_ATTACH_FLAGS_MASK) || arg->__pad)
+		return -EINVAL;
+	err = shmdev_check_selector(arg->name, arg->id,
+				    arg->flags & SHMDEV_ATTACH_BY_ID, &name);
+	if (err)
+		return err;
+	write = !(arg->flags & SHMDEV_ATTACH_RDONLY);
+	if (write && !sf->writable)
+		return -EBADF;
+
+	mutex_lock(&sf->lock);
+	if (sf->region) {
+		err = -EBUSY;
+		goto out_unlock;
+	}
+	region = shmdev_region_find(name, arg->id);
+	if (!region) {
+		err = -ENOENT;
+		goto out_unlock;
+	}
+	err = shmdev_region_permission(region, write);
+	if (err) {
+		shmdev_region_put(region);
+		goto out_unlock;
+	}
+
+	shmdev_file_attach(sf, file, region, !write);
+	arg->id = region->id;
+out_unlock:
+	mutex_unlock(&sf->lock);
+	return err;
+}
+
+static void shmdev_fill_info(struct shmdev_info *arg,
+			     const struct shmdev_region *region)
+{
+	struct user_namespace *ns = current_user_ns();
+	u32 i;
+
+	arg->id = region->id;
+	if (READ_ONCE(region->destroyed))
+		arg->region_flags |= SHMDEV_REGION_DESTROYED;
+	arg->size = region->size;
+	arg->uid = from_kuid_munged(ns, region->uid);
+	arg->gid = from_kgid_munged(ns, region->gid);
+	arg->cuid = from_kuid_munged(ns, region->cuid);
+	arg->cgid = from_kgid_munged(ns, region->cgid);
+	arg->mode = region->mode;
+	arg->nr_channels = region->nr_channels;
+	arg->nr_attached = atomic_read(&region->nr_attached);
+	arg->nr_mappings = atomic_read(&region->nr_mappings);
+	memcpy(arg->name, region->name, sizeof(arg->name));
+	for (i = 0; i < region->nr_channels; i++)
+		arg->seq[i] = atomic64_read(&region->channels[i].seq);
+}
+
+static int shmdev_ioc_info(struct file *file, void *data)
+{
+	struct shmdev_file *sf = file->private_data;
+	const size_t out = offsetof(struct shmdev_info, region_flags);
+	struct shmdev_info *arg = data;
+	struct shmdev_region *region;
+
+	if ((arg->flags & ~SHMDEV_INFO_FLAGS_MASK) ||
+	    !shmdev_all_zero((char *)arg + out, sizeof(*arg) - out))
+		return -EINVAL;
+
+	if (arg->flags & SHMDEV_INFO_BY_ID) {
+		region = shmdev_region_find(NULL, arg->id);
+		if (!region)
+			return -ENOENT;
+		shmdev_fill_info(arg, region);
+		shmdev_region_put(region);
+		return 0;
+	}
+
+	if (arg->id)
+		return -EINVAL;
+	region = shmdev_file_region(sf);
+	if (!region)
+		return -ENXIO;
+	shmdev_fill_info(arg, region);
+	if (sf->rdonly)
+		arg->region_flags |= SHMDEV_REGION_RDONLY;
+	return 0;
+}
+
+static int shmdev_ioc_destroy(struct file *file, void *data)
+{
+	struct shmdev_destroy *arg = data;
+	const char *name;
+	int err;
+
+	if ((arg->flags & ~SHMDEV_DESTROY_FLAGS_MASK) || arg->__pad)
+		return -EINVAL;
+	err = shmdev_check_selector(arg->name, arg->id,
+				    arg->flags & SHMDEV_DESTROY_BY_ID, &name);
+	if (err)
+		return err;
+	return shmdev_region_destroy(name, arg->id);
+}
+
+static int shmdev_ioc_list(struct file *file, void *data)
+{
+	struct shmdev_list *arg = data;
+	u32 want, count;
+	u64 *ids;
+	int err = 0;
+
+	if (arg->count)
+		return -EINVAL;
+
+	/* Size the snapshot; retry if regions were created meanwhile. */
+	want = min_t(u32, arg->capacity, shmdev_regions_alive());
+	for (;;) {
+		ids = kvmalloc_array(max(want, 1U), sizeof(*ids), GFP_KERNEL);
+		if (!ids)
+			return -ENOMEM;
+		count = shmdev_region_list(ids, want);
+		if (count <= want || want == arg->capacity)
+			break;
+		kvfree(ids);
+		want = min(arg->capacity, count);
+	}
+
+	if (copy_to_user(u64_to_user_ptr(arg->ids_ptr), ids,
+			 array_size(min(count, want), sizeof(*ids))))
+		err = -EFAULT;
+	kvfree(ids);
+	arg->count = count;
+	return err;
+}
+
+static int shmdev_ioc_notify(struct file *file, void *data)
+{
+	struct shmdev_region *region = shmdev_attached(file);
+	struct shmdev_notify *arg = data;
+	int err;
+
+	if (arg->flags || arg->seq)
+		return -EINVAL;
+	if (!region)
+		return -ENXIO;
+	err = shmdev_check_channel(region, &arg->channel);
+	if (err)
+		return err;
+	arg->seq = shmdev_channel_notify(region, arg->channel);
+	return 0;
+}
+
+static int shmdev_ioc_wait(struct file *file, void *data)
+{
+	struct shmdev_region *region = shmdev_attached(file);
+	struct shmdev_wait *arg = data;
+	int err;
+
+	if (arg->flags & ~SHMDEV_WAIT_FLAGS_MASK)
+		return -EINVAL;
+	if (!region)
+		return -ENXIO;
+	err = shmdev_check_channel(region, &arg->channel);
+	if (err)
+		return err;
+	return shmdev_channel_wait(region, arg->channel, arg->seq,
+				   arg->timeout_ns,
+				   arg->flags & SHMDEV_WAIT_ABSTIME, &arg->seq);
+}
+
+static int shmdev_ioc_ack(struct file *file, void *data)
+{
+	struct shmdev_region *region = shmdev_attached(file);
+	struct shmdev_ack *arg = data;
+
+	if (arg->pending)
+		return -EINVAL;
+	if (!region)
+		return -ENXIO;
+	if (arg->channels & ~shmdev_channel_mask(region))
+		return -EINVAL;
+	arg->pending = shmdev_file_ack(file->private_data, region,
+				       arg->channels);
+	return 0;
+}
+
+struct shmdev_ioctl_desc {
+	unsigned int cmd;
+	int (*fn)(struct file *file, void *arg);
+};
+
+#define SHMDEV_IOCTL(_cmd, _fn) [_IOC_NR(_cmd)] = { .cmd = (_cmd), .fn = (_fn) }
+
+static const struct shmdev_ioctl_desc shmdev_ioctls[] = {
+	SHMDEV_IOCTL(SHMDEV_IOC_API, shmdev_ioc_api),
+	SHMDEV_IOCTL(SHMDEV_IOC_CREATE, shmdev_ioc_create),
+	SHMDEV_IOCTL(SHMDEV_IOC_ATTACH, shmdev_ioc_attach),
+	SHMDEV_IOCTL(SHMDEV_IOC_INFO, shmdev_ioc_info),
+	SHMDEV_IOCTL(SHMDEV_IOC_DESTROY, shmdev_ioc_destroy),
+	SHMDEV_IOCTL(SHMDEV_IOC_LIST, shmdev_ioc_list),
+	SHMDEV_IOCTL(SHMDEV_IOC_NOTIFY, shmdev_ioc_notify),
+	SHMDEV_IOCTL(SHMDEV_IOC_WAIT, shmdev_ioc_wait),
+	SHMDEV_IOCTL(SHMDEV_IOC_ACK, shmdev_ioc_ack),
+};
+
+static int shmdev_ioc_api(struct file *file, void *data)
+{
+	struct shmdev_api *arg = data;
+	size_t i;
+
+	/* @flags is the only input, and must be zero, as must the outputs. */
+	if (!shmdev_all_zero(arg, sizeof(*arg)))
+		return -EINVAL;
+
+	arg->version = SHMDEV_API_VERSION;
+	for (i = 0; i < ARRAY_SIZE(shmdev_ioctls); i++)
+		if (shmdev_ioctls[i].fn)
+			arg->ioctls |= BIT_ULL(i);
+	arg->create_flags = SHMDEV_CREATE_FLAGS_MASK;
+	arg->attach_flags = SHMDEV_ATTACH_FLAGS_MASK;
+	arg->wait_flags = SHMDEV_WAIT_FLAGS_MASK;
+	arg->max_region_size = READ_ONCE(shmdev_max_region_bytes);
+	arg->max_channels = SHMDEV_MAX_CHANNELS;
+	arg->page_size = PAGE_SIZE;
+	return 0;
+}
+
+union shmdev_ioctl_arg {
+	struct shmdev_api api;
+	struct shmdev_create create;
+	struct shmdev_attach attach;
+	struct shmdev_info info;
+	struct shmdev_destroy destroy;
+	struct shmdev_list list;
+	struct shmdev_notify notify;
+	struct shmdev_wait wait;
+	struct shmdev_ack ack;
+};
+
+/**
+ * shmdev_ioctl() - dispatch an ioctl on /dev/shmdev
+ * @file: the file.
+ * @cmd: the command; its size field may exceed this module's struct (a
+ *	newer uapi), never fall short of it.
+ * @uarg: user pointer to the argument.
+ *
+ * Return: the handler's result, -ENOTTY for a command this module does not
+ * know, -E2BIG for non-zero bytes past the struct it knows, -EFAULT.
+ */
+long shmdev_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
+{
+	void __user *uptr = (void __user *)uarg;
+	const struct shmdev_ioctl_desc *ioc;
+	unsigned int nr = _IOC_NR(cmd);
+	union shmdev_ioctl_arg karg;
+	size_t ksize;
+	int ret;
+
+	if (_IOC_TYPE(cmd) != SHMDEV_IOC_MAGIC || nr >= ARRAY_SIZE(shmdev_ioctls))
+		return -ENOTTY;
+	ioc = &shmdev_ioctls[array_index_nospec(nr, ARRAY_SIZE(shmdev_ioctls))];
+	ksize = _IOC_SIZE(ioc->cmd);
+	if (!ioc->fn || _IOC_DIR(cmd) != _IOC_DIR(ioc->cmd) ||
+	    _IOC_SIZE(cmd) < ksize)
+		return -ENOTTY;
+
+	ret = copy_struct_from_user(&karg, ksize, uptr, _IOC_SIZE(cmd));
+	if (ret)
+		return ret;
+
+	ret = ioc->fn(file, &karg);
+
+	/* WAIT reports the current sequence with ETIMEDOUT too. */
+	if ((ret == 0 || ret == -ETIMEDOUT) && (_IOC_DIR(cmd) & _IOC_READ) &&
+	    copy_to_user(uptr, &karg, ksize))
+		return -EFAULT;
+	return ret;
+}

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Notification channels: a 64-bit sequence counter and a wait queue each.
+ *
+ * No wakeup is lost: a waiter queues itself (prepare_to_wait(), which
+ * implies a full barrier) before it reads the sequence, and NOTIFY
+ * increments the sequence (a fully ordered atomic) before it takes the
+ * wait-queue lock to wake.  Either the waiter sees the new sequence, or
+ * the notifier finds the waiter on the queue.  poll() works the same way
+ * through poll_wait() on the region's poll queue.
+ */
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
+#include <linux/poll.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+
+#include "shmdev.h"
+
+void shmdev_channels_init(struct shmdev_region *region)
+{
+	u32 i;
+
+	init_waitqueue_head(&region->poll_wq);
+	for (i = 0; i < region->nr_channels; i++) {
+		atomic64_set(&region->channels[i].seq, 0);
+		init_waitqueue_head(&region->channels[i].wq);
+	}
+}
+
+/**
+ * shmdev_channel_notify() - advance a channel and wake its waiters
+ * @region: the region.
+ * @channel: a valid channel index.
+ *
+ * Return: the new sequence number.
+ */
+u64 shmdev_channel_notify(struct shmdev_region *region, u32 channel)
+{
+	struct shmdev_channel *ch = &region->channels[channel];
+	u64 seq = atomic64_inc_return(&ch->seq);
+
+	wake_up_interruptible_all(&ch->wq);
+	wake_up_interruptible_poll(&region->poll_wq, EPOLLIN | EPOLLRDNORM);
+	return seq;
+}
+
+/* The deadline of a wait; false when it has none. */
+static bool shmdev_wait_deadline(u64 timeout_ns, bool abstime, ktime_t *deadline)
+{
+	ktime_t t = ns_to_ktime(min_t(u64, timeout_ns, KTIME_MAX));
+
+	if (abstime) {
+		*deadline = t;
+		return true;
+	}
+	if (timeout_ns == SHMDEV_WAIT_FOREVER)
+		return false;
+	*deadline = ktime_add_safe(ktime_get(), t);
+	return true;
+}
+
+/**
+ * shmdev_channel_wait() - wait for a channel's sequence to leave @expected
+ * @region: the region.
+ * @channel: a valid channel index.
+ * @expected: the sequence the caller has seen.
+ * @timeout_ns: relative timeout, %SHMDEV_WAIT_FOREVER, or with @abstime a
+ *	CLOCK_MONOTONIC deadline.
+ * @abstime: @timeout_ns is a deadline.
+ * @seq: the sequence when the wait ended.
+ *
+ * A signal ends a wait with a relative timeout with -EINTR: restarting it
+ * would start the timeout again.  Waits with a deadline, or none, can be
+ * restarted (-ERESTARTSYS) without ever waiting longer than asked.
+ *
+ * Return: 0, -ETIMEDOUT, -EINTR or -ERESTARTSYS.
+ */
+int shmdev_channel_wait(struct shmdev_region *region, u32 channel,
+			u64 expected, u64 timeout_ns, bool abstime, u64 *seq)
+{
+	struct shmdev_channel *ch = &region->channels[channel];
+	bool bounded, timed_out = false;
+	ktime_t deadline;
+	DEFINE_WAIT(wait);
+	int ret;
+
+	bounded = shmdev_wait_deadline(timeout_ns, abstime, &deadline);
+	for (;;) {
+		prepare_to_wait(&ch->wq, &wait, TASK_INTERRUPTIBLE);
+		*seq = atomic64_read(&ch->seq);
+		if (*seq != expected) {
+			ret = 0;
+			break;
+		}
+		if (timed_out) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		if (signal_pending(current)) {
+			ret = (bounded && !abstime) ? -EINTR : -ERESTARTSYS;
+			break;
+		}
+		if (!bounded)
+			schedule();
+		else
+			timed_out = !schedule_hrtimeout_range(&deadline,
+							     current->timer_slack_ns,
+							     HRTIMER_MODE_ABS);
+	}
+	finish_wait(&ch->wq, &wait);
+	return ret;
+}
+
+/* A newly attached file has seen every event so far. */
+void shmdev_file_ack_init(struct shmdev_file *sf, struct shmdev_region *region)
+{
+	u32 i;
+
+	spin_lock(&sf->ack_lock);
+	for (i = 0; i < region->nr_channels; i++)
+		sf->acked[i] = atomic64_read(&region->channels[i].seq);
+	spin_unlock(&sf->ack_lock);
+}
+
+/**
+ * shmdev_file_ack() - acknowledge channels for poll()
+ * @sf: the file.
+ * @region: its region.
+ * @channels: mask of valid channels to acknowledge.
+ *
+ * Return: the mask of channels that had advanced past the file's
+ * acknowledged sequence before this call.
+ */
+u64 shmdev_file_ack(struct shmdev_file *sf, struct shmdev_region *region,
+		    u64 channels)
+{
+	u64 pending = 0, cur;
+	u32 i;
+
+	spin_lock(&sf->ack_lock);
+	for (i = 0; i < region->nr_channels; i++) {
+		cur = atomic64_read(&region->channels[i].seq);
+		if (cur != sf->acked[i])
+			pending |= BIT_ULL(i);
+		if (channels & BIT_ULL(i))
+			sf->acked[i] = cur;
+	}
+	spin_unlock(&sf->ack_lock);
+	return pending;
+}
+
+/* EPOLLIN while any channel differs from what this file acknowledged. */
+__poll_t shmdev_file_poll(struct shmdev_file *sf, struct file *file,
+			  poll_table *pt)
+{
+	struct shmdev_region *region = shmdev_file_region(sf);
+	__poll_t mask = 0;
+	u32 i;
+
+	if (!region)
+		return EPOLLERR;
+
+	poll_wait(file, &region->poll_wq, pt);
+	spin_lock(&sf->ack_lock);
+	for (i = 0; i < region->nr_channels; i++) {
+		if (atomic64_read(&region->channels[i].seq) != sf->acked[i]) {
+			mask = EPOLLIN | EPOLLRDNORM;
+			break;
+		}
+	}
+	spin_unlock(&sf->ack_lock);
+	return mask;
+}

@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shmdev regions: the name registry, lifetimes, permissions and limits.
+ *
+ * A region is findable (by name and by id) from CREATE until DESTROY; the
+ * registry holds one reference for that time.  Attached files hold one
+ * each.  The memory goes when the last reference does, as with IPC_RMID.
+ */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/hashtable.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/stringhash.h>
+#include <linux/xarray.h>
+
+#include "shmdev.h"
+
+/*
+ * shmdev_registry_lock protects shmdev_ids, shmdev_names, shmdev_next_id,
+ * region->destroyed, region->name_node, and the check-and-add of the
+ * accounting below.  It is never held across copy_*_user().
+ */
+static DEFINE_MUTEX(shmdev_registry_lock);
+static DEFINE_XARRAY(shmdev_ids);		/* live (named) regions by id */
+static DEFINE_HASHTABLE(shmdev_names, 8);	/* the same, by name */
+static u64 shmdev_next_id = 1;
+
+/*
+ * Every region alive, destroyed or not, counts against the limits until it
+ * is freed: its memory is still pinned.  Additions happen under the lock
+ * (so concurrent creators cannot both pass the check); the subtraction on
+ * free needs no lock.
+ */
+static atomic64_t shmdev_bytes = ATOMIC64_INIT(0);
+static atomic_t shmdev_nr_regions = ATOMIC_INIT(0);
+
+u64 shmdev_bytes_in_use(void)
+{
+	return atomic64_read(&shmdev_bytes);
+}
+
+unsigned int shmdev_regions_alive(void)
+{
+	return atomic_read(&shmdev_nr_regions);
+}
+
+static int shmdev_reserve(u64 size)
+{
+	int err = 0;
+
+	mutex_lock(&shmdev_registry_lock);
+	if (atomic_read(&shmdev_nr_regions) >= READ_ONCE(shmdev_max_regions) ||
+	    atomic64_read(&shmdev_bytes) + size > READ_ONCE(shmdev_max_total_bytes)) {
+		err = -ENOSPC;
+	} else {
+		atomic_inc(&shmdev_nr_regions);
+		atomic64_add(size, &shmdev_bytes);
+	}
+	mutex_unlock(&shmdev_registry_lock);
+	return err;
+}
+
+static void shmdev_unreserve(u64 size)
+{
+	atomic64_sub(size, &shmdev_bytes);
+	atomic_dec(&shmdev_nr_regions);
+}
+
+static u32 shmdev_name_hash(const char *name)
+{
+	return full_name_hash(NULL, name, strlen(name));
+}
+
+/* Caller holds shmdev_registry_lock. */
+static struct shmdev_region *shmdev_lookup_name(const char *name)
+{
+	struct shmdev_region *region;
+
+	hash_for_each_possible(shmdev_names, region, name_node,
+			       shmdev_name_hash(name))
+		if (!strcmp(region->name, name))
+			return region;
+	return NULL;
+}
+
+/* Caller holds shmdev_registry_lock. */
+static struct shmdev_region *shmdev_lookup(const char *name, u64 id)
+{
+	if (name)
+		return shmdev_lookup_name(name);
+	if (id > ULONG_MAX)
+		return NULL;
+	return xa_load(&shmdev_ids, id);
+}
+
+static struct shmdev_region *shmdev_region_alloc(const struct shmdev_region_args *args)
+{
+	struct shmdev_region *region;
+
+	region = kzalloc(struct_size(region, channels, args->nr_channels),
+			 GFP_KERNEL_ACCOUNT);
+	if (!region)
+		return NULL;
+	refcount_set(&region->ref, 1);
+	strscpy_pad(region->name, args->name, sizeof(region->name));
+	region->size = args->size;
+	region->nr_pages = args->size >> PAGE_SHIFT;
+	region->uid = current_euid();
+	region->cuid = region->uid;
+	region->gid = current_egid();
+	region->cgid = region->gid;
+	region->mode = args->mode;
+	atomic_set(&region->nr_attached, 0);
+	atomic_set(&region->nr_mappings, 0);
+	region->nr_channels = args->nr_channels;
+	shmdev_channels_init(region);
+	return region;
+}
+
+/* Insert into the registry; the caller holds shmdev_registry_lock. */
+static int shmdev_publish(struct shmdev_region *region)
+{
+	int err;
+
+	if (shmdev_lookup_name(region->name))
+		return -EEXIST;
+	/* Ids index an xarray: unsigned long is 64 bits where it matters. */
+	if (shmdev_next_id > ULONG_MAX)
+		return -ENOSPC;
+	err = xa_insert(&shmdev_ids, shmdev_next_id, region, GFP_KERNEL);
+	if (err)
+		return err == -EBUSY ? -EEXIST : err;
+	region->id = shmdev_next_id++;
+	hash_add(shmdev_names, &region->name_node,
+		 shmdev_name_hash(region->name));
+	return 0;
+}
+
+/**
+ * shmdev_region_create() - create a named region
+ * @args: validated name, page-aligned size, channel count and mode.
+ * @out: the region, with one reference for the caller.
+ *
+ * The region becomes findable only after its memory is allocated, so a
+ * failure leaves nothing behind.
+ *
+ * Return: 0, -ENOSPC (module limits), -ENOMEM, -EINTR (fatal signal while
+ * allocating) or -EEXIST (the name exists, perhaps created meanwhile).
+ */
+int shmdev_region_create(const struct shmdev_region_args *args,
+			 struct shmdev_region **out)
+{
+	struct shmdev_region *region;
+	struct inode *inode;
+	int err;
+
+	err = shmdev_reserve(args->size);
+	if (err)
+		return err;
+
+	region = shmdev_region_alloc(args);
+	if (!region) {
+		err = -ENOMEM;
+		goto err_unreserve;
+	}
+
+	inode = shmdev_backing_alloc(args->size);
+	if (IS_ERR(inode)) {
+		err = PTR_ERR(inode);
+		goto err_free_region;
+	}
+	region->inode = inode;
+
+	mutex_lock(&shmdev_registry_lock);
+	err = shmdev_publish(region);
+	if (!err)
+		refcount_inc(&region->ref);	/* the registry's */
+	mutex_unlock(&shmdev_registry_lock);
+	if (err)
+		goto err_put_inode;
+
+	*out = region;
+	return 0;
+
+err_put_inode:
+	iput(inode);
+err_free_region:
+	kfree(region);
+err_unreserve:
+	shmdev_unreserve(args->size);
+	return err;
+}
+
+/**
+ * shmdev_region_find() - look a live region up by name or by id
+ * @name: the name, or NULL to look up by @id.
+ * @id: the id, used when @name is NULL.
+ *
+ * Return: the region with a reference for the caller, or NULL.
+ */
+struct shmdev_region *shmdev_region_find(const char *name, u64 id)
+{
+	struct shmdev_region *region;
+
+	mutex_lock(&shmdev_registry_lock);
+	region = shmdev_lookup(name, id);
+	if (region)
+		refcount_inc(&region->ref);
+	mutex_unlock(&shmdev_registry_lock);
+	return region;
+}
+
+/**
+ * shmdev_region_permission() - may the caller attach?
+ * @region: the region.
+ * @write: a read-write attach is asked for (else read-only).
+ *
+ * The checks of SysV IPC's ipcperms(): owner or creator uid, then owner or
+ * creator group, then other; CAP_IPC_OWNER overrides.
+ *
+ * Return: 0 or -EACCES.
+ */
+int shmdev_region_permission(const struct shmdev_region *region, bool write)
+{
+	kuid_t euid = current_euid();
+	umode_t granted = region->mode;
+	umode_t requested = write ? 06 : 04;
+
+	if (uid_eq(euid, region->cuid) || uid_eq(euid, region->uid))
+		granted >>= 6;
+	else if (in_group_p(region->cgid) || in_group_p(region->gid))
+		granted >>= 3;
+
+	if ((requested & ~granted & 07) && !capable(CAP_IPC_OWNER))
+		return -EACCES;
+	return 0;
+}
+
+/* IPC_RMID's rule: the owner, the creator, or CAP_SYS_ADMIN. */
+static bool shmdev_may_destroy(const struct shmdev_region *region)
+{
+	kuid_t euid = current_euid();
+
+	return uid_eq(euid, region->uid) || uid_eq(euid, region->cuid) ||
+	       capable(CAP_SYS_ADMIN);
+}
+
+/* Caller holds shmdev_registry_lock; returns the registry's reference. */
+static struct shmdev_region *shmdev_unpublish(struct shmdev_region *region)
+{
+	region->destroyed = true;
+	xa_erase(&shmdev_ids, region->id);
+	hash_del(&region->name_node);
+	return region;
+}
+
+/**
+ * shmdev_region_destroy() - remove a region's name
+ * @name: the name, or NULL to select by @id.
+ * @id: the id, used when @name is NULL.
+ *
+ * The name and id stop resolving at once; the memory stays while files
+ * are attached or mappings exist.
+ *
+ * Return: 0, -ENOENT or -EPERM.
+ */
+int shmdev_region_destroy(const char *name, u64 id)
+{
+	struct shmdev_region *region;
+	int err = 0;
+
+	mutex_lock(&shmdev_registry_lock);
+	region = shmdev_lookup(name, id);
+	if (!region)
+		err = -ENOENT;
+	else if (!shmdev_may_destroy(region))
+		err = -EPERM;
+	else
+		shmdev_unpublish(region);
+	mutex_unlock(&shmdev_registry_lock);
+
+	if (!err)
+		shmdev_region_put(region);
+	return err;
+}
+
+static void shmdev_region_free(struct shmdev_region *region)
+{
+	/* Truncates the page cache: no mapping exists any more. */
+	iput(region->inode);
+	shmdev_unreserve(region->size);
+	kfree(region);
+}
+
+void shmdev_region_put(struct shmdev_region *region)
+{
+	if (refcount_dec_and_test(&region->ref))
+		shmdev_region_free(region);
+}
+
+/**
+ * shmdev_region_list() - the ids of live regions, in increasing order
+ * @ids: where to store up to @capacity ids.
+ * @capacity: room in @ids.
+ *
+ * Return: the number of live regions, which may exceed @capacity.
+ */
+u32 shmdev_region_list(u64 *ids, u32 capacity)
+{
+	struct shmdev_region *region;
+	unsigned long index;
+	u32 count = 0;
+
+	mutex_lock(&shmdev_registry_lock);
+	xa_for_each(&shmdev_ids, index, region) {
+		if (count < capacity)
+			ids[count] = index;
+		count++;
+	}
+	mutex_unlock(&shmdev_registry_lock);
+	return count;
+}
+
+/* Module exit: no file is open, so this frees every region. */
+void shmdev_region_destroy_all(void)
+{
+	struct shmdev_region *region;
+	unsigned long index;
+
+	mutex_lock(&shmdev_registry_lock);
+	xa_for_each(&shmdev_ids, index, region) {
+		shmdev_unpublish(region);
+		shmdev_region_put(region);
+	}
+	mutex_unlock(&shmdev_registry_lock);
+}

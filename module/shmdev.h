@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * shmdev internal interfaces.
+ *
+ * Objects and who keeps them alive:
+ *
+ *   struct shmdev_file    one per open /dev/shmdev file (file->private_data).
+ *                         Holds one reference on the region it is attached to.
+ *   struct shmdev_region  a named region.  References: one from the registry
+ *                         while the name exists (dropped by DESTROY or module
+ *                         exit), one per attached file.  A VMA maps the region
+ *                         through vma->vm_file, the /dev/shmdev file, so every
+ *                         mapping keeps its file and therefore the region (and,
+ *                         through the file's f_op->owner, the module) alive.
+ *   region->inode         a pseudo-filesystem inode whose page cache holds the
+ *                         region's folios; put when the region is freed, which
+ *                         truncates the page cache.  No PTE can point at a
+ *                         folio by then: every mapping is gone.
+ *
+ * Lock order (outermost first):
+ *   shmdev_file.lock  ->  shmdev_registry_lock  ->  shmdev_file.ack_lock
+ * mmap_lock is never taken under any of them: no copy_*_user while holding
+ * them (the ioctl dispatcher copies in before and out after the handler).
+ */
+#ifndef _SHMDEV_H
+#define _SHMDEV_H
+
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+#include <linux/wait.h>
+
+#include <linux/shmdev.h>
+
+#include "compat.h"
+
+/**
+ * struct shmdev_channel - one notification channel
+ * @seq: event sequence number; only ever incremented (by NOTIFY).
+ * @wq: tasks in WAIT on this channel.
+ */
+struct shmdev_channel {
+	atomic64_t seq;
+	wait_queue_head_t wq;
+};
+
+/**
+ * struct shmdev_region - a named shared-memory region
+ * @ref: see the top of this file.
+ * @id: registry key; never reused while the module is loaded.
+ * @name: NUL-terminated, zero-padded.
+ * @name_node: entry in the name hash; under shmdev_registry_lock.
+ * @destroyed: the name is gone; under shmdev_registry_lock (read locklessly
+ *	for INFO, where a stale answer is harmless).
+ * @size: bytes, a multiple of PAGE_SIZE.
+ * @nr_pages: @size in pages; the bound checked at mmap and in the fault path.
+ * @inode: owner of the page cache holding the region's memory.
+ * @uid: owner; @gid: owner group; @cuid, @cgid: creator.  Immutable.
+ * @mode: permission bits (0777 mask).  Immutable.
+ * @nr_attached: files attached now.
+ * @nr_mappings: VMAs mapping the region now.
+ * @poll_wq: poll()/epoll waiters; woken by every NOTIFY on any channel.
+ * @nr_channels: number of entries in @channels.
+ * @channels: the notification channels.
+ */
+struct shmdev_region {
+	refcount_t ref;
+	u64 id;
+	char name[SHMDEV_NAME_MAX];
+	struct hlist_node name_node;
+	bool destroyed;
+	u64 size;
+	pgoff_t nr_pages;
+	struct inode *inode;
+	kuid_t uid, cuid;
+	kgid_t gid, cgid;
+	umode_t mode;
+	atomic_t nr_attached;
+	atomic_t nr_mappings;
+	wait_queue_head_t poll_wq;
+	u32 nr_channels;
+	struct shmdev_channel channels[] __counted_by(nr_channels);
+};
+
+/**
+ * struct shmdev_file - per open file state
+ * @lock: serialises CREATE and ATTACH on this file.
+ * @region: the attached region or NULL; set once under @lock with release
+ *	semantics and never changed again, so readers use smp_load_acquire()
+ *	without a lock (see shmdev_file_region()).
+ * @rdonly: attached read-only; written before @region is published.
+ * @writable: the file was opened for writing.
+ * @ack_lock: protects @acked.
+ * @acked: per channel, the sequence this file has acknowledged (poll()).
+ */
+struct shmdev_file {
+	struct mutex lock;
+	struct shmdev_region *region;
+	bool rdonly;
+	bool writable;
+	spinlock_t ack_lock;
+	u64 acked[SHMDEV_MAX_CHANNELS];
+};
+
+static inline struct shmdev_region *shmdev_file_region(struct shmdev_file *sf)
+{
+	/* Pairs with smp_store_release() in shmdev_file_attach(). */
+	return smp_load_acquire(&sf->region);
+}
+
+/* Module parameters (main.c). */
+extern unsigned long shmdev_max_region_bytes;
+extern unsigned long shmdev_max_total_bytes;
+extern unsigned int shmdev_max_regions;
+
+/* region.c: registry, lifetime, permissions, limits. */
+struct shmdev_region_args {
+	const char *name;
+	u64 size;
+	u32 nr_channels;
+	umode_t mode;
+};
+
+int shmdev_region_create(const struct shmdev_region_args *args,
+			 struct shmdev_region **out);
+struct shmdev_region *shmdev_region_find(const char *name, u64 id);
+int shmdev_region_permission(const struct shmdev_region *region, bool write);
+int shmdev_region_destroy(const char *name, u64 id);
+void shmdev_region_put(struct shmdev_region *region);
+u32 shmdev_region_list(u64 *ids, u32 capacity);
+void shmdev_region_destroy_all(void);
+u64 shmdev_bytes_in_use(void);
+unsigned int shmdev_regions_alive(void);
+
+/* file.c: file operations, attaching files to regions. */
+extern const struct file_operations shmdev_fops;
+void shmdev_file_attach(struct shmdev_file *sf, struct file *file,
+			struct shmdev_region *region, bool rdonly);
+
+/* backing.c: page-cache memory of a region and its mappings. */
+int shmdev_backing_init(void);
+void shmdev_backing_exit(void);
+struct inode *shmdev_backing_alloc(u64 size);
+int shmdev_backing_mmap(struct shmdev_region *region, bool rdonly,
+			struct vm_area_struct *vma);
+
+/* notify.c: channels. */
+void shmdev_channels_init(struct shmdev_region *region);
+u64 shmdev_channel_notify(struct shmdev_region *region, u32 channel);
+int shmdev_channel_wait(struct shmdev_region *region, u32 channel,
+			u64 expected, u64 timeout_ns, bool abstime, u64 *seq);
+void shmdev_file_ack_init(struct shmdev_file *sf,
+			  struct shmdev_region *region);
+u64 shmdev_file_ack(struct shmdev_file *sf, struct shmdev_region *region,
+		    u64 channels);
+__poll_t shmdev_file_poll(struct shmdev_file *sf, struct file *file,
+			  poll_table *pt);
+
+/* ioctl.c */
+long shmdev_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
+#endif /* _SHMDEV_H */
