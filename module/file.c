@@ -62,6 +62,7 @@ void shmdev_file_attach(struct shmdev_file *sf, struct file *file,
 	 * stays balanced.
 	 */
 	file->f_mapping = region->inode->i_mapping;
+	/* Publish; pairs with smp_load_acquire() in shmdev_file_region(). */
 	smp_store_release(&sf->region, region);
 }
 

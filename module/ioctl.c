@@ -375,18 +375,16 @@ struct shmdev_ioctl_desc {
 	int (*fn)(struct file *file, void *arg);
 };
 
-#define SHMDEV_IOCTL(_cmd, _fn) [_IOC_NR(_cmd)] = { .cmd = (_cmd), .fn = (_fn) }
-
 static const struct shmdev_ioctl_desc shmdev_ioctls[] = {
-	SHMDEV_IOCTL(SHMDEV_IOC_API, shmdev_ioc_api),
-	SHMDEV_IOCTL(SHMDEV_IOC_CREATE, shmdev_ioc_create),
-	SHMDEV_IOCTL(SHMDEV_IOC_ATTACH, shmdev_ioc_attach),
-	SHMDEV_IOCTL(SHMDEV_IOC_INFO, shmdev_ioc_info),
-	SHMDEV_IOCTL(SHMDEV_IOC_DESTROY, shmdev_ioc_destroy),
-	SHMDEV_IOCTL(SHMDEV_IOC_LIST, shmdev_ioc_list),
-	SHMDEV_IOCTL(SHMDEV_IOC_NOTIFY, shmdev_ioc_notify),
-	SHMDEV_IOCTL(SHMDEV_IOC_WAIT, shmdev_ioc_wait),
-	SHMDEV_IOCTL(SHMDEV_IOC_ACK, shmdev_ioc_ack),
+	[_IOC_NR(SHMDEV_IOC_API)] = { SHMDEV_IOC_API, shmdev_ioc_api },
+	[_IOC_NR(SHMDEV_IOC_CREATE)] = { SHMDEV_IOC_CREATE, shmdev_ioc_create },
+	[_IOC_NR(SHMDEV_IOC_ATTACH)] = { SHMDEV_IOC_ATTACH, shmdev_ioc_attach },
+	[_IOC_NR(SHMDEV_IOC_INFO)] = { SHMDEV_IOC_INFO, shmdev_ioc_info },
+	[_IOC_NR(SHMDEV_IOC_DESTROY)] = { SHMDEV_IOC_DESTROY, shmdev_ioc_destroy },
+	[_IOC_NR(SHMDEV_IOC_LIST)] = { SHMDEV_IOC_LIST, shmdev_ioc_list },
+	[_IOC_NR(SHMDEV_IOC_NOTIFY)] = { SHMDEV_IOC_NOTIFY, shmdev_ioc_notify },
+	[_IOC_NR(SHMDEV_IOC_WAIT)] = { SHMDEV_IOC_WAIT, shmdev_ioc_wait },
+	[_IOC_NR(SHMDEV_IOC_ACK)] = { SHMDEV_IOC_ACK, shmdev_ioc_ack },
 };
 
 static int shmdev_ioc_api(struct file *file, void *data)

@@ -60,8 +60,11 @@ struct shmdev_channel {
  * @size: bytes, a multiple of PAGE_SIZE.
  * @nr_pages: @size in pages; the bound checked at mmap and in the fault path.
  * @inode: owner of the page cache holding the region's memory.
- * @uid: owner; @gid: owner group; @cuid, @cgid: creator.  Immutable.
- * @mode: permission bits (0777 mask).  Immutable.
+ * @uid: owner uid.  Immutable, as are @gid, @cuid, @cgid and @mode.
+ * @cuid: creator uid.
+ * @gid: owner gid.
+ * @cgid: creator gid.
+ * @mode: permission bits (0777 mask).
  * @nr_attached: files attached now.
  * @nr_mappings: VMAs mapping the region now.
  * @poll_wq: poll()/epoll waiters; woken by every NOTIFY on any channel.
@@ -77,14 +80,16 @@ struct shmdev_region {
 	u64 size;
 	pgoff_t nr_pages;
 	struct inode *inode;
-	kuid_t uid, cuid;
-	kgid_t gid, cgid;
+	kuid_t uid;
+	kuid_t cuid;
+	kgid_t gid;
+	kgid_t cgid;
 	umode_t mode;
 	atomic_t nr_attached;
 	atomic_t nr_mappings;
 	wait_queue_head_t poll_wq;
 	u32 nr_channels;
-	struct shmdev_channel channels[] __counted_by(nr_channels);
+	struct shmdev_channel channels[];
 };
 
 /**
@@ -99,11 +104,11 @@ struct shmdev_region {
  * @acked: per channel, the sequence this file has acknowledged (poll()).
  */
 struct shmdev_file {
-	struct mutex lock;
+	struct mutex lock;		/* serialises CREATE, ATTACH */
 	struct shmdev_region *region;
 	bool rdonly;
 	bool writable;
-	spinlock_t ack_lock;
+	spinlock_t ack_lock;		/* protects @acked */
 	u64 acked[SHMDEV_MAX_CHANNELS];
 };
 

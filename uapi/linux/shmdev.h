@@ -21,6 +21,7 @@
 #ifndef _UAPI_LINUX_SHMDEV_H
 #define _UAPI_LINUX_SHMDEV_H
 
+#include <linux/const.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -66,11 +67,11 @@ struct shmdev_api {
 };
 
 /* Open the region if the name exists (subject to permission) instead of EEXIST. */
-#define SHMDEV_CREATE_OPEN		(1U << 0)
+#define SHMDEV_CREATE_OPEN		_BITUL(0)
 #define SHMDEV_CREATE_FLAGS_MASK	(SHMDEV_CREATE_OPEN)
 
 /* Set in @result_flags when CREATE made a new region (as opposed to opening one). */
-#define SHMDEV_CREATE_RESULT_NEW	(1U << 0)
+#define SHMDEV_CREATE_RESULT_NEW	_BITUL(0)
 
 /**
  * struct shmdev_create - create a named region and attach the file to it
@@ -90,7 +91,7 @@ struct shmdev_api {
  *
  * The file is attached read-write; it must be open for writing (EBADF)
  * and not attached already (EBUSY).  The region's owner and creator are
- * the caller's fsuid/fsgid.  Its memory is allocated, zeroed and charged
+ * the caller's effective uid/gid.  Its memory is allocated, zeroed and charged
  * to the caller's memory cgroup now (ENOMEM), and counted against the
  * module limits (E2BIG for a size past max_region_bytes, ENOSPC when
  * max_total_bytes or max_regions would be exceeded).
@@ -106,9 +107,9 @@ struct shmdev_create {
 };
 
 /* Select the region by @id instead of by @name. */
-#define SHMDEV_ATTACH_BY_ID		(1U << 0)
+#define SHMDEV_ATTACH_BY_ID		_BITUL(0)
 /* Attach read-only: the region can never be mapped writable through this file. */
-#define SHMDEV_ATTACH_RDONLY		(1U << 1)
+#define SHMDEV_ATTACH_RDONLY		_BITUL(1)
 #define SHMDEV_ATTACH_FLAGS_MASK	(SHMDEV_ATTACH_BY_ID | SHMDEV_ATTACH_RDONLY)
 
 /**
@@ -132,13 +133,13 @@ struct shmdev_attach {
 };
 
 /* Describe the region with id @id rather than the one this file is attached to. */
-#define SHMDEV_INFO_BY_ID		(1U << 0)
+#define SHMDEV_INFO_BY_ID		_BITUL(0)
 #define SHMDEV_INFO_FLAGS_MASK		(SHMDEV_INFO_BY_ID)
 
 /* In @region_flags: the region was destroyed; its name is gone. */
-#define SHMDEV_REGION_DESTROYED		(1U << 0)
+#define SHMDEV_REGION_DESTROYED		_BITUL(0)
 /* In @region_flags: this file is attached read-only (attached region only). */
-#define SHMDEV_REGION_RDONLY		(1U << 1)
+#define SHMDEV_REGION_RDONLY		_BITUL(1)
 
 /**
  * struct shmdev_info - describe a region
@@ -181,7 +182,7 @@ struct shmdev_info {
 };
 
 /* Select the region by @id instead of by @name. */
-#define SHMDEV_DESTROY_BY_ID		(1U << 0)
+#define SHMDEV_DESTROY_BY_ID		_BITUL(0)
 #define SHMDEV_DESTROY_FLAGS_MASK	(SHMDEV_DESTROY_BY_ID)
 
 /**
@@ -237,7 +238,7 @@ struct shmdev_notify {
 };
 
 /* @timeout_ns is an absolute CLOCK_MONOTONIC time rather than a duration. */
-#define SHMDEV_WAIT_ABSTIME		(1U << 0)
+#define SHMDEV_WAIT_ABSTIME		_BITUL(0)
 #define SHMDEV_WAIT_FLAGS_MASK		(SHMDEV_WAIT_ABSTIME)
 
 /**
