@@ -99,6 +99,8 @@ const struct file_operations shmdev_fops = {
 	.mmap = shmdev_mmap,
 	.get_unmapped_area = shmdev_get_unmapped_area,
 	.poll = shmdev_poll,
+	/* msync(MS_SYNC) succeeds, as on tmpfs: there is nothing to write back. */
+	.fsync = noop_fsync,
 	.unlocked_ioctl = shmdev_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };

@@ -249,7 +249,7 @@ static bool shmdev_may_destroy(const struct shmdev_region *region)
 /* Caller holds shmdev_registry_lock; returns the registry's reference. */
 static struct shmdev_region *shmdev_unpublish(struct shmdev_region *region)
 {
-	region->destroyed = true;
+	WRITE_ONCE(region->destroyed, true);
 	xa_erase(&shmdev_ids, region->id);
 	hash_del(&region->name_node);
 	return region;
