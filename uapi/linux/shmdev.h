@@ -274,9 +274,10 @@ struct shmdev_wait {
  * Each open file keeps one acknowledged sequence per channel, set to the
  * channel's sequence when the file attaches.  poll()/select()/epoll
  * report EPOLLIN while any channel's sequence differs from the file's
- * acknowledged one (and EPOLLERR on a file that is not attached).  ACK records the current sequence of every channel
- * in @channels; a NOTIFY after that makes the file readable again, so no
- * event falls between acknowledging and waiting.
+ * acknowledged one, and EPOLLERR on a file that is not attached.  ACK
+ * records the current sequence of every channel in @channels; a NOTIFY
+ * after that makes the file readable again, so no event falls between
+ * acknowledging and waiting.
  */
 struct shmdev_ack {
 	__u64 channels;
