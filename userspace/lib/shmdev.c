@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libshmdev - see shmdev.h for the documentation of every function.
+ *
+ * Every ioctl structure is zeroed before use: the kernel rejects non-zero
+ * padding, reserved and output-only fields with EINVAL.
+ */
+#define _GNU_SOURCE
+#include "shmdev.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+int shmdev_open_path(const char *path, int flags)
+{
+	return open(path, flags | O_CLOEXEC);
+}
+
+int shmdev_open(int flags)
+{
+	return shmdev_open_path(SHMDEV_DEVICE_PATH, flags);
+}
+
+/*
+ * Copy @name into a zeroed SHMDEV_NAME_MAX field.  Names the field cannot
+ * hold (with their NUL) are refused here; every other rule (length >= 1,
+ * printable ASCII, no '/') is left to the kernel, the one authority.
+ */
+static int copy_name(char dst[SHMDEV_NAME_MAX], const char *name)
+{
+	size_t len;
+
+	if (!name) {
+		errno = EINVAL;
+		return -1;
+	}
+	len = strnlen(name, SHMDEV_NAME_MAX);
+	if (len >= SHMDEV_NAME_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(dst, name, len);	/* dst is already zero-filled */
+	return 0;
+}
+
+int shmdev_api(int fd, struct shmdev_api *api)
+{
+	struct shmdev_api a;
+
+	memset(&a, 0, sizeof(a));
+	if (ioctl(fd, SHMDEV_IOC_API, &a) < 0)
+		return -1;
+	if (api)
+		*api = a;
+	return 0;
+}
+
+int shmdev_create(int fd, const char *name, uint64_t size,
+		  unsigned int nr_channels, unsigned int mode,
+		  unsigned int flags, uint64_t *id, bool *created)
+{
+	struct shmdev_create c;
+
+	memset(&c, 0, sizeof(c));
+	if (copy_name(c.name, name) < 0)
+		return -1;
+	c.size = size;
+	c.nr_channels = nr_channels;
+	c.flags = flags;
+	c.mode = mode;
+	if (ioctl(fd, SHMDEV_IOC_CREATE, &c) < 0)
+		return -1;
+	if (id)
+		*id = c.id;
+	if (created)
+		*created = (c.result_flags & SHMDEV_CREATE_RESULT_NEW) != 0;
+	return 0;
+}
+
+int shmdev_attach_name(int fd, const char *name, unsigned int flags,
+		       uint64_t *id)
+{
+	struct shmdev_attach a;
+
+	if (flags & SHMDEV_ATTACH_BY_ID) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(&a, 0, sizeof(a));
+	if (copy_name(a.name, name) < 0)
+		return -1;
+	a.flags = flags;
+	if (ioctl(fd, SHMDEV_IOC_ATTACH, &a) < 0)
+		return -1;
+	if (id)
+		*id = a.id;
+	return 0;
+}
+
+int shmdev_attach_id(int fd, uint64_t id, unsigned int flags)
+{
+	struct shmdev_attach a;
+
+	memset(&a, 0, sizeof(a));
+	a.id = id;
+	a.flags = flags | SHMDEV_ATTACH_BY_ID;
+	return ioctl(fd, SHMDEV_IOC_ATTACH, &a) < 0 ? -1 : 0;
+}
+
+static int do_info(int fd, uint32_t flags, uint64_t id,
+		   struct shmdev_info *info)
+{
+	struct shmdev_info i;
+
+	memset(&i, 0, sizeof(i));
+	i.flags = flags;
+	i.id = id;
+	if (ioctl(fd, SHMDEV_IOC_INFO, &i) < 0)
+		return -1;
+	if (info)
+		*info = i;
+	return 0;
+}
+
+int shmdev_info(int fd, struct shmdev_info *info)
+{
+	return do_info(fd, 0, 0, info);
+}
+
+int shmdev_info_id(int fd, uint64_t id, struct shmdev_info *info)
+{
+	return do_info(fd, SHMDEV_INFO_BY_ID, id, info);
+}
+
+int shmdev_destroy_name(int fd, const char *name)
+{
+	struct shmdev_destroy d;
+
+	memset(&d, 0, sizeof(d));
+	if (copy_name(d.name, name) < 0)
+		return -1;
+	return ioctl(fd, SHMDEV_IOC_DESTROY, &d) < 0 ? -1 : 0;
+}
+
+int shmdev_destroy_id(int fd, uint64_t id)
+{
+	struct shmdev_destroy d;
+
+	memset(&d, 0, sizeof(d));
+	d.id = id;
+	d.flags = SHMDEV_DESTROY_BY_ID;
+	return ioctl(fd, SHMDEV_IOC_DESTROY, &d) < 0 ? -1 : 0;
+}
+
+int shmdev_list(int fd, uint64_t *ids, uint32_t capacity, uint32_t *count)
+{
+	struct shmdev_list l;
+
+	memset(&l, 0, sizeof(l));
+	l.ids_ptr = (uint64_t)(uintptr_t)ids;
+	l.capacity = ids ? capacity : 0;
+	if (ioctl(fd, SHMDEV_IOC_LIST, &l) < 0)
+		return -1;
+	if (count)
+		*count = l.count;
+	return 0;
+}
+
+int shmdev_list_all(int fd, uint64_t **ids, uint32_t *count)
+{
+	uint64_t *buf = NULL;
+	uint32_t cap = 0, n;
+
+	if (!ids || !count) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (;;) {
+		if (shmdev_list(fd, buf, cap, &n) < 0) {
+			int e = errno;
+
+			free(buf);
+			errno = e;
+			return -1;
+		}
+		if (n <= cap)
+			break;
+		/* More regions than room: grow with some slack and retry. */
+		free(buf);
+		cap = n > UINT32_MAX - 16 ? UINT32_MAX : n + 16;
+		buf = malloc((size_t)cap * sizeof(*buf));
+		if (!buf)
+			return -1;	/* errno = ENOMEM */
+	}
+	if (n == 0) {
+		free(buf);
+		buf = NULL;
+	}
+	*ids = buf;
+	*count = n;
+	return 0;
+}
+
+int shmdev_notify(int fd, uint32_t channel, uint64_t *seq)
+{
+	struct shmdev_notify n;
+
+	memset(&n, 0, sizeof(n));
+	n.channel = channel;
+	if (ioctl(fd, SHMDEV_IOC_NOTIFY, &n) < 0)
+		return -1;
+	if (seq)
+		*seq = n.seq;
+	return 0;
+}
+
+int shmdev_wait(int fd, uint32_t channel, uint64_t expected,
+		uint64_t timeout_ns, unsigned int flags, uint64_t *seq)
+{
+	struct shmdev_wait w;
+
+	memset(&w, 0, sizeof(w));
+	w.channel = channel;
+	w.flags = flags;
+	w.seq = expected;
+	w.timeout_ns = timeout_ns;
+	if (ioctl(fd, SHMDEV_IOC_WAIT, &w) < 0) {
+		/* On a timeout the kernel still reports the current sequence. */
+		if (errno == ETIMEDOUT && seq)
+			*seq = w.seq;
+		return -1;
+	}
+	if (seq)
+		*seq = w.seq;
+	return 0;
+}
+
+int shmdev_ack(int fd, uint64_t channels, uint64_t *pending)
+{
+	struct shmdev_ack a;
+
+	memset(&a, 0, sizeof(a));
+	a.channels = channels;
+	if (ioctl(fd, SHMDEV_IOC_ACK, &a) < 0)
+		return -1;
+	if (pending)
+		*pending = a.pending;
+	return 0;
+}
+
+int shmdev_seq(int fd, uint32_t channel, uint64_t *seq)
+{
+	struct shmdev_info i;
+
+	if (shmdev_info(fd, &i) < 0)
+		return -1;
+	if (channel >= i.nr_channels || channel >= SHMDEV_MAX_CHANNELS) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (seq)
+		*seq = i.seq[channel];
+	return 0;
+}
+
+void *shmdev_map(int fd, size_t len, int prot)
+{
+	return mmap(NULL, len, prot, MAP_SHARED, fd, 0);
+}
+
+int shmdev_pfn(const void *addr, uint64_t *pfn)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	uint64_t entry;
+	off_t off;
+	ssize_t r;
+	int fd, e;
+
+	if (psz <= 0)
+		return -1;
+	/* One 64-bit entry per virtual page, indexed by page number. */
+	off = (off_t)((uintptr_t)addr / (uintptr_t)psz * sizeof(entry));
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	r = pread(fd, &entry, sizeof(entry), off);
+	e = errno;
+	close(fd);
+	if (r != (ssize_t)sizeof(entry)) {
+		errno = r < 0 ? e : EIO;
+		return -1;
+	}
+	if (!(entry & (1ULL << 63))) {		/* bit 63: page present */
+		if (pfn)
+			*pfn = 0;
+		return 0;
+	}
+	if (pfn)
+		*pfn = entry & ((1ULL << 55) - 1);	/* bits 0-54: PFN */
+	return 1;
+}
+
+int shmdev_region_open(const char *name, uint64_t size,
+		       unsigned int nr_channels, unsigned int mode,
+		       unsigned int flags, struct shmdev_region *out)
+{
+	const unsigned int known = SHMDEV_REGION_O_CREAT |
+				   SHMDEV_REGION_O_EXCL |
+				   SHMDEV_REGION_O_RDONLY;
+	bool rdonly = flags & SHMDEV_REGION_O_RDONLY;
+	struct shmdev_region r = { .fd = -1 };
+	struct shmdev_info info;
+	void *addr;
+	int e;
+
+	if (!out || (flags & ~known) ||
+	    ((flags & SHMDEV_REGION_O_CREAT) && rdonly) ||
+	    ((flags & SHMDEV_REGION_O_EXCL) &&
+	     !(flags & SHMDEV_REGION_O_CREAT))) {
+		errno = EINVAL;
+		return -1;
+	}
+
+	r.fd = shmdev_open(rdonly ? O_RDONLY : O_RDWR);
+	if (r.fd < 0)
+		return -1;
+
+	if (flags & SHMDEV_REGION_O_CREAT) {
+		unsigned int cflags = (flags & SHMDEV_REGION_O_EXCL) ?
+				      0 : SHMDEV_CREATE_OPEN;
+
+		if (shmdev_create(r.fd, name, size, nr_channels, mode, cflags,
+				  &r.id, &r.created) < 0)
+			goto fail;
+	} else {
+		if (shmdev_attach_name(r.fd, name,
+				       rdonly ? SHMDEV_ATTACH_RDONLY : 0,
+				       &r.id) < 0)
+			goto fail;
+	}
+
+	/* An existing region may be larger than asked for: map all of it. */
+	if (shmdev_info(r.fd, &info) < 0)
+		goto fail;
+	if (info.size > SIZE_MAX) {
+		errno = EOVERFLOW;
+		goto fail;
+	}
+	r.size = (size_t)info.size;
+	addr = shmdev_map(r.fd, r.size,
+			  rdonly ? PROT_READ : PROT_READ | PROT_WRITE);
+	if (addr == MAP_FAILED)
+		goto fail;
+	r.addr = addr;
+	r.rdonly = rdonly;
+	*out = r;
+	return 0;
+
+fail:
+	e = errno;
+	/* Do not leave behind a region that nobody will ever use. */
+	if (r.created)
+		shmdev_destroy_id(r.fd, r.id);
+	close(r.fd);
+	errno = e;
+	return -1;
+}
+
+int shmdev_region_close(struct shmdev_region *r)
+{
+	int ret = 0, e = 0;
+
+	if (!r) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (r->addr && r->addr != MAP_FAILED && munmap(r->addr, r->size) < 0) {
+		e = errno;
+		ret = -1;
+	}
+	if (r->fd >= 0 && close(r->fd) < 0 && ret == 0) {
+		e = errno;
+		ret = -1;
+	}
+	r->addr = NULL;
+	r->fd = -1;
+	if (ret < 0)
+		errno = e;
+	return ret;
+}
