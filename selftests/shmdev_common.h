@@ -1,0 +1,558 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the shmdev selftests.  Every helper returns 0 or a
+ * negative errno so tests can assert the exact error with ASSERT_EQ().
+ */
+#ifndef SHMDEV_COMMON_H
+#define SHMDEV_COMMON_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <grp.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
+
+#include <linux/shmdev.h>
+
+#ifndef SHMDEV_NO_HARNESS
+/*
+ * The harness is built for -Wall only: under -Wextra its signal handler has
+ * an unused parameter and its TEST_F wrappers trip -Wclobbered (setjmp in
+ * the macro).  Silence exactly those two, for the harness's sake.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#pragma GCC diagnostic pop
+#ifndef __clang__
+#pragma GCC diagnostic ignored "-Wclobbered"
+#endif
+#endif
+
+#define SHMDEV_DEV		"/dev/shmdev"
+#define SHMDEV_PARAM_DIR	"/sys/module/shmdev/parameters/"
+#define SHMDEV_CLASS_DIR	"/sys/class/misc/shmdev/"
+#define SHMDEV_HELPER		"shmdev_helper"
+
+/* Unprivileged ids used when a test drops root. */
+#define UID_A	4242
+#define UID_B	4343
+
+static inline long page_size(void)
+{
+	return sysconf(_SC_PAGESIZE);
+}
+
+static inline int shmdev_open(int flags)
+{
+	return open(SHMDEV_DEV, flags | O_CLOEXEC);
+}
+
+/* Unique region name for this process: "st-<tag>-<pid>-<n>". */
+static inline void shmdev_name(char name[SHMDEV_NAME_MAX], const char *tag)
+{
+	static unsigned int counter;
+
+	memset(name, 0, SHMDEV_NAME_MAX);
+	snprintf(name, SHMDEV_NAME_MAX, "st-%s-%d-%u", tag, (int)getpid(),
+		 counter++);
+}
+
+/* Copy a C string into a zeroed name field (at most 64 bytes). */
+static inline void copy_name(char *dst, const char *name)
+{
+	memcpy(dst, name, strnlen(name, SHMDEV_NAME_MAX));
+}
+
+static inline int ret_errno(int ret)
+{
+	return ret < 0 ? -errno : ret;
+}
+
+static inline int sd_create_full(int fd, const char *name, __u64 size,
+				 __u32 nr_channels, __u32 mode, __u32 flags,
+				 struct shmdev_create *out)
+{
+	struct shmdev_create c;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	c.size = size;
+	c.nr_channels = nr_channels;
+	c.mode = mode;
+	c.flags = flags;
+	copy_name(c.name, name);
+	ret = ret_errno(ioctl(fd, SHMDEV_IOC_CREATE, &c));
+	if (out)
+		*out = c;
+	return ret;
+}
+
+static inline int sd_create(int fd, const char *name, __u64 size,
+			    __u32 nr_channels, __u32 mode, __u64 *id)
+{
+	struct shmdev_create c;
+	int ret;
+
+	ret = sd_create_full(fd, name, size, nr_channels, mode, 0, &c);
+	if (!ret && id)
+		*id = c.id;
+	return ret;
+}
+
+static inline int sd_attach_name(int fd, const char *name, __u32 flags,
+				 __u64 *id)
+{
+	struct shmdev_attach a;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	a.flags = flags;
+	copy_name(a.name, name);
+	ret = ret_errno(ioctl(fd, SHMDEV_IOC_ATTACH, &a));
+	if (!ret && id)
+		*id = a.id;
+	return ret;
+}
+
+static inline int sd_attach_id(int fd, __u64 id, __u32 flags)
+{
+	struct shmdev_attach a;
+
+	memset(&a, 0, sizeof(a));
+	a.id = id;
+	a.flags = flags | SHMDEV_ATTACH_BY_ID;
+	return ret_errno(ioctl(fd, SHMDEV_IOC_ATTACH, &a));
+}
+
+static inline int sd_info(int fd, struct shmdev_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	return ret_errno(ioctl(fd, SHMDEV_IOC_INFO, info));
+}
+
+static inline int sd_info_id(int fd, __u64 id, struct shmdev_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->id = id;
+	info->flags = SHMDEV_INFO_BY_ID;
+	return ret_errno(ioctl(fd, SHMDEV_IOC_INFO, info));
+}
+
+static inline int sd_destroy_name(int fd, const char *name)
+{
+	struct shmdev_destroy d;
+
+	memset(&d, 0, sizeof(d));
+	copy_name(d.name, name);
+	return ret_errno(ioctl(fd, SHMDEV_IOC_DESTROY, &d));
+}
+
+static inline int sd_destroy_id(int fd, __u64 id)
+{
+	struct shmdev_destroy d;
+
+	memset(&d, 0, sizeof(d));
+	d.id = id;
+	d.flags = SHMDEV_DESTROY_BY_ID;
+	return ret_errno(ioctl(fd, SHMDEV_IOC_DESTROY, &d));
+}
+
+static inline int sd_list(int fd, __u64 *ids, __u32 capacity, __u32 *count)
+{
+	struct shmdev_list l;
+	int ret;
+
+	memset(&l, 0, sizeof(l));
+	l.ids_ptr = (__u64)(uintptr_t)ids;
+	l.capacity = capacity;
+	ret = ret_errno(ioctl(fd, SHMDEV_IOC_LIST, &l));
+	if (!ret && count)
+		*count = l.count;
+	return ret;
+}
+
+/* Number of live regions according to LIST, or a negative errno. */
+static inline long sd_list_count(int fd)
+{
+	__u32 count;
+	int ret = sd_list(fd, NULL, 0, &count);
+
+	return ret ? ret : (long)count;
+}
+
+static inline int sd_notify(int fd, __u32 channel, __u64 *seq)
+{
+	struct shmdev_notify n;
+	int ret;
+
+	memset(&n, 0, sizeof(n));
+	n.channel = channel;
+	ret = ret_errno(ioctl(fd, SHMDEV_IOC_NOTIFY, &n));
+	if (!ret && seq)
+		*seq = n.seq;
+	return ret;
+}
+
+/* WAIT; *seq is in/out and is updated whatever the result. */
+static inline int sd_wait(int fd, __u32 channel, __u32 flags, __u64 *seq,
+			  __u64 timeout_ns)
+{
+	struct shmdev_wait w;
+	int ret;
+
+	memset(&w, 0, sizeof(w));
+	w.channel = channel;
+	w.flags = flags;
+	w.seq = *seq;
+	w.timeout_ns = timeout_ns;
+	ret = ret_errno(ioctl(fd, SHMDEV_IOC_WAIT, &w));
+	*seq = w.seq;
+	return ret;
+}
+
+static inline int sd_ack(int fd, __u64 channels, __u64 *pending)
+{
+	struct shmdev_ack a;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	a.channels = channels;
+	ret = ret_errno(ioctl(fd, SHMDEV_IOC_ACK, &a));
+	if (!ret && pending)
+		*pending = a.pending;
+	return ret;
+}
+
+/* Open a fresh fd and create a region on it; returns the fd or -errno. */
+static inline int sd_new_region(const char *name, __u64 size, __u32 nr_channels,
+				__u32 mode, __u64 *id)
+{
+	int fd = shmdev_open(O_RDWR);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = sd_create(fd, name, size, nr_channels, mode, id);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/* Best-effort removal of a region by name (cleanup paths). */
+static inline void sd_cleanup_name(const char *name)
+{
+	int fd = shmdev_open(O_RDWR);
+
+	if (fd >= 0) {
+		sd_destroy_name(fd, name);
+		close(fd);
+	}
+}
+
+static inline long long sysfs_read_ll(const char *path)
+{
+	char buf[64];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return strtoll(buf, NULL, 0);
+}
+
+static inline int sysfs_write_ll(const char *path, long long val)
+{
+	char buf[64];
+	int fd, len, ret = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%lld\n", val);
+	if (write(fd, buf, len) != len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static inline long long sd_param(const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), SHMDEV_PARAM_DIR "%s", name);
+	return sysfs_read_ll(path);
+}
+
+static inline int sd_set_param(const char *name, long long val)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), SHMDEV_PARAM_DIR "%s", name);
+	return sysfs_write_ll(path, val);
+}
+
+static inline long long sd_bytes_in_use(void)
+{
+	return sysfs_read_ll(SHMDEV_CLASS_DIR "bytes_in_use");
+}
+
+static inline long long sd_regions(void)
+{
+	return sysfs_read_ll(SHMDEV_CLASS_DIR "regions");
+}
+
+/*
+ * Wait up to ~2 s for a sysfs counter to reach @want (frees might be
+ * finished from a deferred context); returns the last value read.
+ */
+static inline long long sysfs_settle(long long (*get)(void), long long want)
+{
+	long long v = get();
+	int i;
+
+	for (i = 0; i < 200 && v != want; i++) {
+		usleep(10000);
+		v = get();
+	}
+	return v;
+}
+
+/* Physical frame of the page at @addr (touching it first); 0 if unknown. */
+static inline uint64_t pfn_of(const void *addr)
+{
+	uint64_t ent = 0;
+	off_t off = ((uintptr_t)addr / page_size()) * sizeof(ent);
+	int fd;
+
+	(void)*(volatile const char *)addr;
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &ent, sizeof(ent), off) != sizeof(ent))
+		ent = 0;
+	close(fd);
+	if (!(ent & (1ULL << 63)))
+		return 0;
+	return ent & ((1ULL << 55) - 1);
+}
+
+static inline uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Deterministic content for byte offset @off under @seed. */
+static inline uint64_t pattern(uint64_t seed, uint64_t off)
+{
+	return (seed * 0x9E3779B97F4A7C15ULL) ^ (off * 0xff51afd7ed558ccdULL);
+}
+
+static inline void fill_pattern(void *p, size_t len, uint64_t seed)
+{
+	uint64_t *q = p;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		q[i] = pattern(seed, i * 8);
+}
+
+/* Returns the byte offset of the first mismatch, or -1 if all matches. */
+static inline long check_pattern(const void *p, size_t len, uint64_t seed)
+{
+	const uint64_t *q = p;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		if (q[i] != pattern(seed, i * 8))
+			return (long)(i * 8);
+	return -1;
+}
+
+/* Path of a sibling binary (same directory as /proc/self/exe). */
+static inline int sibling_path(const char *name, char *buf, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		return -errno;
+	self[n] = 0;
+	slash = strrchr(self, '/');
+	if (!slash)
+		return -EINVAL;
+	*slash = 0;
+	if ((size_t)snprintf(buf, len, "%s/%s", self, name) >= len)
+		return -ENAMETOOLONG;
+	return access(buf, X_OK) ? -errno : 0;
+}
+
+/*
+ * Run the exec'd helper with arguments @args (NULL-terminated, without
+ * argv[0]), collecting its stdout into @out.  Returns its exit status,
+ * or a negative errno / -1000 - signal.
+ */
+static inline int run_helper(const char *const *args, char *out, size_t outlen)
+{
+	char path[PATH_MAX];
+	const char *argv[16];
+	int pfd[2], status, i, ret;
+	size_t got = 0;
+	pid_t pid;
+
+	ret = sibling_path(SHMDEV_HELPER, path, sizeof(path));
+	if (ret)
+		return ret;
+	argv[0] = path;
+	for (i = 0; args[i] && i < 14; i++)
+		argv[i + 1] = args[i];
+	argv[i + 1] = NULL;
+	if (pipe2(pfd, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		dup2(pfd[1], STDOUT_FILENO);
+		execv(path, (char *const *)argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	for (;;) {
+		ssize_t n = read(pfd[0], out + got, outlen - 1 - got);
+
+		if (n <= 0)
+			break;
+		got += n;
+		if (got == outlen - 1)
+			break;
+	}
+	out[got] = 0;
+	close(pfd[0]);
+	if (waitpid(pid, &status, 0) != pid)
+		return -errno;
+	if (WIFSIGNALED(status))
+		return -1000 - WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+/*
+ * Set the capability sets of the calling thread to exactly @mask (effective
+ * and permitted; inheritable cleared), with raw capset.
+ */
+static inline int set_caps(uint64_t mask)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+		.pid = 0,
+	};
+	struct __user_cap_data_struct data[2];
+
+	memset(data, 0, sizeof(data));
+	data[0].effective = data[0].permitted = (__u32)mask;
+	data[1].effective = data[1].permitted = (__u32)(mask >> 32);
+	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
+}
+
+/*
+ * In a forked child: open a fresh /dev/shmdev fd (O_RDWR) as root, then
+ * become @uid/@uid with capability set @caps, and run fn(fd, arg).  The
+ * child's exit status is fn's return value (an errno, 0 for success) or
+ * 200+ for setup failures.  Returns that status, or -1.
+ */
+static inline int run_as(uid_t uid, uint64_t caps,
+			 int (*fn)(int fd, void *arg), void *arg)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int fd = shmdev_open(O_RDWR);
+
+		if (fd < 0)
+			_exit(200);
+		if (prctl(PR_SET_KEEPCAPS, caps ? 1 : 0, 0, 0, 0))
+			_exit(201);
+		if (setgroups(0, NULL))
+			_exit(202);
+		if (setresgid(uid, uid, uid))
+			_exit(203);
+		if (setresuid(uid, uid, uid))
+			_exit(204);
+		if (set_caps(caps))
+			_exit(205);
+		_exit(fn(fd, arg) & 0xff);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+#ifndef SHMDEV_NO_HARNESS
+/*
+ * main() for every test binary: skip the whole program (exit 4) unless
+ * running as root with /dev/shmdev present; "-h"/"-l" work anywhere.
+ */
+static inline void shmdev_require_device(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-l") || !strcmp(argv[i], "-h"))
+			return;
+	if (geteuid() != 0) {
+		ksft_print_header();
+		ksft_exit_skip("shmdev selftests must run as root\n");
+	}
+	if (access(SHMDEV_DEV, F_OK)) {
+		ksft_print_header();
+		ksft_exit_skip(SHMDEV_DEV " not present (module not loaded?)\n");
+	}
+}
+
+#define SHMDEV_HARNESS_MAIN					\
+	int main(int argc, char **argv)				\
+	{							\
+		shmdev_require_device(argc, argv);		\
+		return test_harness_run(argc, argv);		\
+	}
+
+#endif /* SHMDEV_NO_HARNESS */
+
+#endif /* SHMDEV_COMMON_H */
