@@ -1,0 +1,91 @@
+# shmdev top-level Makefile, for humans.  kbuild itself reads ./Kbuild
+# (make -C $(KDIR) M=$(CURDIR)), never this file.
+#
+#   make              build the module for the running kernel (if its
+#                     headers are installed) and the userspace tools
+#   make modules      build shmdev.ko against KDIR
+#   make userspace    build userspace tools on the host
+#   make selftests    build the kselftests on the host
+#   make check        checkpatch, sparse (6.1 and 6.12), kernel-doc
+#   make test         build and run the kselftests in QEMU guests
+#   make demo         boot a guest and run the demo
+#   make clean        remove build products
+#
+# Rig variables (environment): SHMDEV_CACHE, SHMDEV_KERNELS, SHMDEV_KERNEL,
+# SHMDEV_KVER_6_1, SHMDEV_KVER_6_12, SHMDEV_TIMEOUT, SHMDEV_TEST_TIMEOUT,
+# SHMDEV_KVM, SHMDEV_VERBOSE; see `make help`.
+
+ifneq ($(KERNELRELEASE),)
+$(error kbuild is reading the top-level Makefile: the Kbuild file is missing)
+endif
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+CACHE := $(or $(SHMDEV_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/shmdev)
+# Host builds of userspace/ and selftests/ go to their own default output
+# dirs (userspace/build, selftests/build) unless O=... is given.
+O ?=
+sub_o = $(if $(O),O=$(O)/$(1))
+
+.PHONY: all modules modules_install clean userspace selftests check test demo help
+
+all: userspace
+ifneq ($(wildcard $(KDIR)/Makefile),)
+all: modules
+else
+all:
+	@echo "note: no kernel headers at $(KDIR); module not built (set KDIR=...)"
+endif
+
+modules:
+	@test -f $(KDIR)/Makefile || { echo "error: no kernel build tree at $(KDIR) (set KDIR=...)" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+clean:
+	@if [ -f $(KDIR)/Makefile ]; then \
+		$(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
+	else \
+		find module -name '*.o' -o -name '.*.cmd' | xargs rm -f; \
+		rm -f shmdev.ko shmdev.mod shmdev.mod.c modules.order Module.symvers .*.cmd; \
+	fi
+	-$(MAKE) -C userspace $(call sub_o,userspace) clean
+	-$(MAKE) -C selftests $(call sub_o,selftests) clean
+
+userspace:
+	$(MAKE) -C userspace $(call sub_o,userspace)
+
+# The kselftest harness headers come from Debian's linux-source-6.12
+# (scripts/ksrc.sh); KSFT_DIR=... overrides.
+selftests:
+	@ksft='$(KSFT_DIR)'; \
+	if [ -z "$$ksft" ]; then \
+		ksrc=$$(scripts/ksrc.sh) || exit 1; \
+		eval "$$ksrc"; ksft=$$KSRC/tools/testing/selftests; \
+	fi; \
+	echo "$(MAKE) -C selftests $(call sub_o,selftests) KSFT_DIR=$$ksft"; \
+	$(MAKE) -C selftests $(call sub_o,selftests) KSFT_DIR=$$ksft
+
+check:
+	scripts/check.sh
+
+test:
+	scripts/test.sh
+
+demo:
+	scripts/demo.sh
+
+help:
+	@sed -n '/^#   make/,/^#$$/s/^# \{0,1\}//p' Makefile
+	@echo "Variables:"
+	@echo "  KDIR=...                 kernel build tree for 'modules' (default: running kernel)"
+	@echo "  O=...                    host build output: O/userspace, O/selftests"
+	@echo "                           (default: userspace/build, selftests/build)"
+	@echo "  SHMDEV_CACHE=...         cache for kernels, sources, guest builds, logs ($(CACHE))"
+	@echo "  SHMDEV_KERNELS='6.1 6.12' kernel lines for check/test"
+	@echo "  SHMDEV_KERNEL=6.12       kernel line for demo"
+	@echo "  SHMDEV_KVER_6_1=6.1.0-NN, SHMDEV_KVER_6_12=6.12.NNN+deb12  pin Debian kernel ABIs"
+	@echo "  SHMDEV_TIMEOUT=1200      host-side QEMU timeout (s)"
+	@echo "  SHMDEV_TEST_TIMEOUT=300  per-test timeout in the guest (s)"
+	@echo "  SHMDEV_TCG_THREAD=single|multi, SHMDEV_KVM=1, SHMDEV_MEM=1G, SHMDEV_SMP=2"
+	@echo "  SHMDEV_VERBOSE=1         stream the guest console during 'make test'"
+	@echo "  SHMDEV_SRC=DIR           test another tree with this rig (rig development)"
+	@echo "Guest logs: $(CACHE)/logs/<kver>-<test|demo>.log"

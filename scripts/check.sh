@@ -1,0 +1,84 @@
+#!/bin/bash
+# make check: static checks of the kernel code (module/*.c module/*.h
+# uapi/linux/*.h): checkpatch --strict, sparse through kbuild (C=2 W=1)
+# against every kernel line in SHMDEV_KERNELS (default "6.1 6.12"), and
+# kernel-doc -Wall.  Any finding fails.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+kernels=${SHMDEV_KERNELS:-6.1 6.12}
+lock_cache
+"$TOP/scripts/deps.sh" || die "scripts/deps.sh failed"
+k=$("$TOP/scripts/ksrc.sh") || die "scripts/ksrc.sh failed"
+eval "$k"
+
+shopt -s nullglob
+files=("$SRC"/module/*.c "$SRC"/module/*.h "$SRC"/uapi/linux/*.h)
+shopt -u nullglob
+[ ${#files[@]} -gt 0 ] || die "no kernel sources under $SRC/module or $SRC/uapi/linux"
+rel=("${files[@]#"$SRC"/}")
+bad=0
+result() { # NAME STATUS
+	printf '%-34s %s\n' "$1" "$2"
+	[ "$2" = OK ] || bad=1
+}
+
+echo "checking in $SRC: ${rel[*]}"
+
+# checkpatch: --no-tree since this is not a kernel tree; every ERROR,
+# WARNING and CHECK counts.  checkpatch applies its uapi rules by path, so
+# it reads the uapi headers through a view where they sit at include/uapi/.
+view=$CACHE/build/checkpatch-view
+rm -rf "$view"
+mkdir -p "$view/include"
+ln -s "$SRC/uapi" "$view/include/uapi"
+ln -s "$SRC/module" "$view/module"
+out=$(cd "$view" && "$KSRC/scripts/checkpatch.pl" --strict --no-tree --show-types \
+	--terse --no-summary -f "${rel[@]/#uapi/include/uapi}" 2>&1 |
+	sed 's|^include/uapi/|uapi/|') || true
+if [ -n "$out" ]; then
+	echo "$out"
+	result "checkpatch --strict" FAIL
+else
+	result "checkpatch --strict" OK
+fi
+
+# kernel-doc prints warnings but exits 0: any output is a finding.
+out=$(cd "$SRC" && "$KSRC/scripts/kernel-doc" -none -Wall "${rel[@]}" 2>&1) || true
+if [ -n "$out" ]; then
+	echo "$out"
+	result "kernel-doc -Wall" FAIL
+else
+	result "kernel-doc -Wall" OK
+fi
+
+# sparse through kbuild, in a separate copy so the test build is untouched.
+for line in $kernels; do
+	name="sparse + W=1 ($line)"
+	if ! k=$("$TOP/scripts/kernels.sh" "$line"); then
+		result "$name" "FAIL (no kernel)"
+		continue
+	fi
+	eval "$k"
+	dir=$CACHE/build/$KVER/sparse
+	if ! "$TOP/scripts/build-module.sh" "$KVER" "$KDIR" "$dir" C=2 CHECK=sparse >/dev/null; then
+		result "$name" FAIL
+		continue
+	fi
+	# Everything but kbuild's own progress lines is a finding.
+	out=$(grep -vE '^make(\[[0-9]+\])?: (Entering|Leaving) directory|^  [A-Z]+( \[M\])? |^Skipping BTF generation .* unavailability of vmlinux$' \
+		"$dir/build.log" || true)
+	if [ -n "$out" ]; then
+		echo "$out"
+		result "$name" FAIL
+	else
+		result "$name" OK
+	fi
+done
+
+if [ "$bad" -ne 0 ]; then
+	echo "check: FAIL"
+	exit 1
+fi
+echo "check: OK"

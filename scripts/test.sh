@@ -1,0 +1,85 @@
+#!/bin/bash
+# make test: for each kernel line in SHMDEV_KERNELS (default "6.1 6.12")
+# build the module, boot a guest in test mode, run the kselftests listed
+# by `make -C selftests print-tests` and judge the result from the
+# console log (kselftest Totals, dmesg, taint).  Ends with the line
+# "N passed, N failed"; exits non-zero if anything failed.
+# SHMDEV_VERBOSE=1 streams the guest console.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+kernels=${SHMDEV_KERNELS:-6.1 6.12}
+lock_cache
+total_pass=0 total_fail=0
+summary=()
+
+# Setup failures before any kernel still end with the verdict line.
+fatal() {
+	echo "${0##*/}: error: $*" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+}
+"$TOP/scripts/deps.sh" || fatal "scripts/deps.sh failed"
+k=$("$TOP/scripts/ksrc.sh") || fatal "scripts/ksrc.sh failed"
+eval "$k"
+u=$("$TOP/scripts/build-user.sh" "$KSRC/tools/testing/selftests") ||
+	fatal "userspace/selftests build failed"
+eval "$u"
+
+for line in $kernels; do
+	start=$SECONDS
+	if ! p=$("$TOP/scripts/prepare.sh" "$line" "$USERBIN" "$TESTBIN"); then
+		summary+=("kernel $line: FAIL (could not fetch or build; see errors above)")
+		total_fail=$((total_fail + 1))
+		continue
+	fi
+	eval "$p"
+	log=$CACHE/logs/$KVER-test.log
+	note "booting $KVER (log: $log)"
+	rm -f "$log"
+	qrc=0
+	if [ "${SHMDEV_VERBOSE:-0}" = 1 ]; then
+		"$TOP/scripts/boot.sh" "$KVER" "$KIMAGE" "$CPIO" test || qrc=$?
+	else
+		"$TOP/scripts/boot.sh" "$KVER" "$KIMAGE" "$CPIO" test >/dev/null 2>&1 || qrc=$?
+	fi
+
+	[ -f "$log" ] || : >"$log"
+	failed=$(mktemp) reports=$(mktemp)
+	read -r pass fail skip ntests dmesg_verdict problems < <(awk -v failed="$failed" -v reports="$reports" \
+		-f "$TOP/scripts/parse-log.awk" "$log")
+	[ "$qrc" -eq 124 ] && problems="QEMU timed out after ${SHMDEV_TIMEOUT:-1200} s; $problems"
+	problems=${problems%; -}
+	if [ -s "$failed" ]; then
+		echo "== $KVER: failed test programs:" >&2
+		sed 's/^/   /' "$failed" >&2
+		grep -E '^not ok ' "$log" | sed 's/^/   /' >&2 || true
+	fi
+	if [ -s "$reports" ]; then
+		echo "== $KVER: dmesg reports:" >&2
+		sed 's/^/   /' "$reports" >&2
+	fi
+	if ! grep -q 'SHMDEV-RESULT: ' "$log"; then
+		echo "== $KVER: no result from the guest; end of the console log:" >&2
+		tail -n 30 "$log" | sed 's/^/   /' >&2
+	fi
+	rm -f "$failed" "$reports"
+
+	kfail=0
+	[ "$problems" = "-" ] || kfail=1
+	total_pass=$((total_pass + pass))
+	total_fail=$((total_fail + fail + kfail))
+	verdict=PASS
+	[ $((fail + kfail)) -eq 0 ] || verdict=FAIL
+	s="kernel $KVER: $verdict  programs:$ntests pass:$pass fail:$fail skip:$skip"
+	s+="  dmesg:$dmesg_verdict  ($((SECONDS - start)) s)"
+	[ "$problems" = "-" ] || s+=$'\n'"    problem: $problems"
+	s+=$'\n'"    log: $log"
+	summary+=("$s")
+done
+
+echo
+printf '%s\n' "${summary[@]}"
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
