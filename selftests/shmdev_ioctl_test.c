@@ -1483,8 +1483,8 @@ static int child_info_id(int fd, void *p)
 	return info.mode == 0600 ? 0 : 100;
 }
 
-/* The owner and creator are the caller's fsuid/fsgid; root may destroy another user's region. */
-TEST_F(ioctl, owner_is_caller_fsuid)
+/* The owner and creator are the caller's effective uid/gid; root may destroy another user's region. */
+TEST_F(ioctl, owner_is_caller_euid)
 {
 	struct perm_arg a = { .flags = 0 };
 	struct shmdev_info info;
