@@ -8,7 +8,8 @@
  * notification channels with sequence counters, WAIT and poll().
  *
  * Files: main.c (module, limits, device), file.c (file operations),
- * ioctl.c (the ABI), region.c (registry and lifetimes), backing.c (the
+ * ioctl.c (the ABI), region.c (registry and lifetimes), account.c
+ * (limits), backing.c (the
  * memory and its mappings: the choice of backing is explained there),
  * notify.c (channels), compat.h (kernel version differences).
  */
@@ -35,6 +36,11 @@ unsigned int shmdev_max_regions = 1024;
 module_param_named(max_regions, shmdev_max_regions, uint, 0644);
 MODULE_PARM_DESC(max_regions,
 		 "Regions alive at once; CREATE fails with ENOSPC past it (default 1024)");
+
+unsigned long shmdev_max_user_bytes = SZ_1G;
+module_param_named(max_user_bytes, shmdev_max_user_bytes, ulong, 0644);
+MODULE_PARM_DESC(max_user_bytes,
+		 "Bytes of regions alive per creating user, within RLIMIT_MEMLOCK unless CAP_IPC_LOCK; CREATE fails with ENOMEM past it (default 1 GiB)");
 
 static ssize_t bytes_in_use_show(struct device *dev,
 				 struct device_attribute *attr, char *buf)

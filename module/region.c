@@ -2,8 +2,10 @@
 /*
  * shmdev regions: the name registry, lifetimes, permissions and limits.
  *
- * A region is findable (by name and by id) from CREATE until DESTROY; the
- * registry holds one reference for that time.  Attached files hold one
+ * A region is findable (by name and by id) from CREATE until DESTROY, and
+ * only from the user namespace it was created in (as SysV keys are per
+ * IPC namespace; a module cannot hold an IPC namespace); the registry
+ * holds one reference for that time.  Attached files hold one
  * each.  The memory goes when the last reference does, as with IPC_RMID.
  */
 #include <linux/capability.h>
@@ -12,86 +14,57 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/stringhash.h>
+#include <linux/user_namespace.h>
 #include <linux/xarray.h>
 
 #include "shmdev.h"
 
 /*
  * shmdev_registry_lock protects shmdev_ids, shmdev_names, shmdev_next_id,
- * region->destroyed, region->name_node, and the check-and-add of the
- * accounting below.  It is never held across copy_*_user().
+ * region->destroyed and region->name_node.  It is never held across
+ * copy_*_user().
  */
 static DEFINE_MUTEX(shmdev_registry_lock);
 static DEFINE_XARRAY(shmdev_ids);		/* live (named) regions by id */
 static DEFINE_HASHTABLE(shmdev_names, 8);	/* the same, by name */
 static u64 shmdev_next_id = 1;
 
-/*
- * Every region alive, destroyed or not, counts against the limits until it
- * is freed: its memory is still pinned.  Additions happen under the lock
- * (so concurrent creators cannot both pass the check); the subtraction on
- * free needs no lock.
- */
-static atomic64_t shmdev_bytes = ATOMIC64_INIT(0);
-static atomic_t shmdev_nr_regions = ATOMIC_INIT(0);
-
-u64 shmdev_bytes_in_use(void)
+/* Names are per user namespace: the namespace salts the hash. */
+static u32 shmdev_name_hash(const struct user_namespace *ns, const char *name)
 {
-	return atomic64_read(&shmdev_bytes);
-}
-
-unsigned int shmdev_regions_alive(void)
-{
-	return atomic_read(&shmdev_nr_regions);
-}
-
-static int shmdev_reserve(u64 size)
-{
-	int err = 0;
-
-	mutex_lock(&shmdev_registry_lock);
-	if (atomic_read(&shmdev_nr_regions) >= READ_ONCE(shmdev_max_regions) ||
-	    atomic64_read(&shmdev_bytes) + size > READ_ONCE(shmdev_max_total_bytes)) {
-		err = -ENOSPC;
-	} else {
-		atomic_inc(&shmdev_nr_regions);
-		atomic64_add(size, &shmdev_bytes);
-	}
-	mutex_unlock(&shmdev_registry_lock);
-	return err;
-}
-
-static void shmdev_unreserve(u64 size)
-{
-	atomic64_sub(size, &shmdev_bytes);
-	atomic_dec(&shmdev_nr_regions);
-}
-
-static u32 shmdev_name_hash(const char *name)
-{
-	return full_name_hash(NULL, name, strlen(name));
+	return full_name_hash(ns, name, strlen(name));
 }
 
 /* Caller holds shmdev_registry_lock. */
-static struct shmdev_region *shmdev_lookup_name(const char *name)
+static struct shmdev_region *shmdev_lookup_name(const struct user_namespace *ns,
+						const char *name)
 {
 	struct shmdev_region *region;
 
 	hash_for_each_possible(shmdev_names, region, name_node,
-			       shmdev_name_hash(name))
-		if (!strcmp(region->name, name))
+			       shmdev_name_hash(ns, name))
+		if (region->user_ns == ns && !strcmp(region->name, name))
 			return region;
 	return NULL;
 }
 
-/* Caller holds shmdev_registry_lock. */
+/*
+ * Find a live region of the caller's user namespace.  Comparing namespace
+ * pointers is safe: a region holds a reference on its namespace, so that
+ * pointer cannot be reused by another namespace while the region exists.
+ * Caller holds shmdev_registry_lock.
+ */
 static struct shmdev_region *shmdev_lookup(const char *name, u64 id)
 {
+	struct user_namespace *ns = current_user_ns();
+	struct shmdev_region *region;
+
 	if (name)
-		return shmdev_lookup_name(name);
+		return shmdev_lookup_name(ns, name);
 	if (id > ULONG_MAX)
 		return NULL;
-	return xa_load(&shmdev_ids, id);
+	region = xa_load(&shmdev_ids, id);
+	return region && region->user_ns == ns ? region : NULL;
 }
 
 static struct shmdev_region *shmdev_region_alloc(const struct shmdev_region_args *args)
@@ -111,6 +84,7 @@ static struct shmdev_region *shmdev_region_alloc(const struct shmdev_region_args
 	region->gid = current_egid();
 	region->cgid = region->gid;
 	region->mode = args->mode;
+	region->user_ns = get_user_ns(current_user_ns());
 	atomic_set(&region->nr_attached, 0);
 	atomic_set(&region->nr_mappings, 0);
 	region->nr_channels = args->nr_channels;
@@ -123,7 +97,7 @@ static int shmdev_publish(struct shmdev_region *region)
 {
 	int err;
 
-	if (shmdev_lookup_name(region->name))
+	if (shmdev_lookup_name(region->user_ns, region->name))
 		return -EEXIST;
 	/* Ids index an xarray: unsigned long is 64 bits where it matters. */
 	if (shmdev_next_id > ULONG_MAX)
@@ -133,7 +107,7 @@ static int shmdev_publish(struct shmdev_region *region)
 		return err == -EBUSY ? -EEXIST : err;
 	region->id = shmdev_next_id++;
 	hash_add(shmdev_names, &region->name_node,
-		 shmdev_name_hash(region->name));
+		 shmdev_name_hash(region->user_ns, region->name));
 	return 0;
 }
 
@@ -145,25 +119,28 @@ static int shmdev_publish(struct shmdev_region *region)
  * The region becomes findable only after its memory is allocated, so a
  * failure leaves nothing behind.
  *
- * Return: 0, -ENOSPC (module limits), -ENOMEM, -EINTR (fatal signal while
- * allocating) or -EEXIST (the name exists, perhaps created meanwhile).
+ * Return: 0, -ENOSPC (module limits), -ENOMEM (per-user limits, memory
+ * cgroup or no memory), -EPERM (RLIMIT_MEMLOCK is 0), -EINTR (fatal signal
+ * while allocating) or -EEXIST (the name exists, perhaps created meanwhile).
  */
 int shmdev_region_create(const struct shmdev_region_args *args,
 			 struct shmdev_region **out)
 {
 	struct shmdev_region *region;
+	struct shmdev_user *user;
 	struct inode *inode;
 	int err;
 
-	err = shmdev_reserve(args->size);
-	if (err)
-		return err;
+	user = shmdev_charge(args->size);
+	if (IS_ERR(user))
+		return PTR_ERR(user);
 
 	region = shmdev_region_alloc(args);
 	if (!region) {
 		err = -ENOMEM;
-		goto err_unreserve;
+		goto err_uncharge;
 	}
+	region->user = user;
 
 	inode = shmdev_backing_alloc(args->size);
 	if (IS_ERR(inode)) {
@@ -186,14 +163,15 @@ int shmdev_region_create(const struct shmdev_region_args *args,
 err_put_inode:
 	iput(inode);
 err_free_region:
+	put_user_ns(region->user_ns);
 	kfree(region);
-err_unreserve:
-	shmdev_unreserve(args->size);
+err_uncharge:
+	shmdev_uncharge(user, args->size);
 	return err;
 }
 
 /**
- * shmdev_region_find() - look a live region up by name or by id
+ * shmdev_region_find() - look a live region of the caller's namespace up
  * @name: the name, or NULL to look up by @id.
  * @id: the id, used when @name is NULL.
  *
@@ -217,7 +195,8 @@ struct shmdev_region *shmdev_region_find(const char *name, u64 id)
  * @write: a read-write attach is asked for (else read-only).
  *
  * The checks of SysV IPC's ipcperms(): owner or creator uid, then owner or
- * creator group, then other; CAP_IPC_OWNER overrides.
+ * creator group, then other; CAP_IPC_OWNER in the region's user namespace
+ * overrides.
  *
  * Return: 0 or -EACCES.
  */
@@ -232,18 +211,19 @@ int shmdev_region_permission(const struct shmdev_region *region, bool write)
 	else if (in_group_p(region->cgid) || in_group_p(region->gid))
 		granted >>= 3;
 
-	if ((requested & ~granted & 07) && !capable(CAP_IPC_OWNER))
+	if ((requested & ~granted & 07) &&
+	    !ns_capable(region->user_ns, CAP_IPC_OWNER))
 		return -EACCES;
 	return 0;
 }
 
-/* IPC_RMID's rule: the owner, the creator, or CAP_SYS_ADMIN. */
+/* IPC_RMID's rule: the owner, the creator, or CAP_SYS_ADMIN in the namespace. */
 static bool shmdev_may_destroy(const struct shmdev_region *region)
 {
 	kuid_t euid = current_euid();
 
 	return uid_eq(euid, region->uid) || uid_eq(euid, region->cuid) ||
-	       capable(CAP_SYS_ADMIN);
+	       ns_capable(region->user_ns, CAP_SYS_ADMIN);
 }
 
 /* Caller holds shmdev_registry_lock; returns the registry's reference. */
@@ -289,7 +269,8 @@ static void shmdev_region_free(struct shmdev_region *region)
 {
 	/* Truncates the page cache: no mapping exists any more. */
 	iput(region->inode);
-	shmdev_unreserve(region->size);
+	shmdev_uncharge(region->user, region->size);
+	put_user_ns(region->user_ns);
 	kfree(region);
 }
 
@@ -300,7 +281,7 @@ void shmdev_region_put(struct shmdev_region *region)
 }
 
 /**
- * shmdev_region_list() - the ids of live regions, in increasing order
+ * shmdev_region_list() - ids of the caller namespace's live regions, in order
  * @ids: where to store up to @capacity ids.
  * @capacity: room in @ids.
  *
@@ -308,12 +289,15 @@ void shmdev_region_put(struct shmdev_region *region)
  */
 u32 shmdev_region_list(u64 *ids, u32 capacity)
 {
+	struct user_namespace *ns = current_user_ns();
 	struct shmdev_region *region;
 	unsigned long index;
 	u32 count = 0;
 
 	mutex_lock(&shmdev_registry_lock);
 	xa_for_each(&shmdev_ids, index, region) {
+		if (region->user_ns != ns)
+			continue;
 		if (count < capacity)
 			ids[count] = index;
 		count++;

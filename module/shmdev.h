@@ -18,7 +18,8 @@
  *                         folio by then: every mapping is gone.
  *
  * Lock order (outermost first):
- *   shmdev_file.lock  ->  shmdev_registry_lock  ->  shmdev_file.ack_lock
+ *   shmdev_file.lock  ->  shmdev_registry_lock  ->  shmdev_account_lock
+ *   shmdev_file.ack_lock is innermost and taken alone.
  * mmap_lock is never taken under any of them: no copy_*_user while holding
  * them (the ioctl dispatcher copies in before and out after the handler).
  */
@@ -60,6 +61,9 @@ struct shmdev_channel {
  * @size: bytes, a multiple of PAGE_SIZE.
  * @nr_pages: @size in pages; the bound checked at mmap and in the fault path.
  * @inode: owner of the page cache holding the region's memory.
+ * @user_ns: the user namespace whose callers can find the region (a
+ *	reference); owner ids are reported through the caller's namespace.
+ * @user: the accounting entry charged for @size (account.c).
  * @uid: owner uid.  Immutable, as are @gid, @cuid, @cgid and @mode.
  * @cuid: creator uid.
  * @gid: owner gid.
@@ -80,6 +84,8 @@ struct shmdev_region {
 	u64 size;
 	pgoff_t nr_pages;
 	struct inode *inode;
+	struct user_namespace *user_ns;
+	struct shmdev_user *user;
 	kuid_t uid;
 	kuid_t cuid;
 	kgid_t gid;
@@ -122,6 +128,14 @@ static inline struct shmdev_region *shmdev_file_region(struct shmdev_file *sf)
 extern unsigned long shmdev_max_region_bytes;
 extern unsigned long shmdev_max_total_bytes;
 extern unsigned int shmdev_max_regions;
+extern unsigned long shmdev_max_user_bytes;
+
+/* account.c: module-wide and per-user limits. */
+struct shmdev_user;
+struct shmdev_user *shmdev_charge(u64 size);
+void shmdev_uncharge(struct shmdev_user *user, u64 size);
+u64 shmdev_bytes_in_use(void);
+unsigned int shmdev_regions_alive(void);
 
 /* region.c: registry, lifetime, permissions, limits. */
 struct shmdev_region_args {
@@ -139,8 +153,6 @@ int shmdev_region_destroy(const char *name, u64 id);
 void shmdev_region_put(struct shmdev_region *region);
 u32 shmdev_region_list(u64 *ids, u32 capacity);
 void shmdev_region_destroy_all(void);
-u64 shmdev_bytes_in_use(void);
-unsigned int shmdev_regions_alive(void);
 
 /* file.c: file operations, attaching files to regions. */
 extern const struct file_operations shmdev_fops;

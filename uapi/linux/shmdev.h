@@ -7,6 +7,13 @@
  * sees the same physical page frames.  Each region also carries 1..64
  * notification channels (64-bit sequence counters with wait queues).
  *
+ * Names and ids are scoped by user namespace: a region can be found only
+ * by callers in the user namespace that created it, so after
+ * unshare(CLONE_NEWUSER) a process sees none of its parent's regions and
+ * may reuse their names.  Owner ids are reported through the caller's
+ * namespace, and CAP_IPC_OWNER and CAP_SYS_ADMIN count in the region's.
+ * An attached file keeps working wherever it is passed.
+ *
  * ABI rules (Documentation/process/botching-up-ioctls.rst):
  *  - fixed-width fields only, explicit padding, every struct a multiple
  *    of 8 bytes, pointers passed as __u64;
@@ -92,9 +99,13 @@ struct shmdev_api {
  * The file is attached read-write; it must be open for writing (EBADF)
  * and not attached already (EBUSY).  The region's owner and creator are
  * the caller's effective uid/gid.  Its memory is allocated, zeroed and charged
- * to the caller's memory cgroup now (ENOMEM), and counted against the
- * module limits (E2BIG for a size past max_region_bytes, ENOSPC when
- * max_total_bytes or max_regions would be exceeded).
+ * to the caller's memory cgroup now (ENOMEM, never an OOM kill), and
+ * counted against the module limits (E2BIG for a size past
+ * max_region_bytes, ENOSPC when max_total_bytes or max_regions would be
+ * exceeded) and the creator's per-user limits, as SHM_LOCK counts locked
+ * SysV segments: the bytes of the regions alive that this effective uid
+ * created may exceed neither max_user_bytes nor RLIMIT_MEMLOCK (ENOMEM),
+ * and RLIMIT_MEMLOCK 0 refuses every CREATE (EPERM); CAP_IPC_LOCK exempts.
  */
 struct shmdev_create {
 	__u64 size;
