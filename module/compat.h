@@ -8,6 +8,8 @@
 #define _SHMDEV_COMPAT_H
 
 #include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
 
 /* vm_flags became read-only behind helpers in 6.3. */
 #ifndef SHMDEV_HAVE_VM_FLAGS_SET
@@ -22,5 +24,24 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 	vma->vm_flags &= ~flags;
 }
 #endif
+
+/*
+ * The kernel's own choice of address for a file mapping: 2 MiB aligned
+ * where transparent huge pages exist (not on PREEMPT_RT), else the mm's
+ * default, which 6.9 moved from a hook in the mm to mm_get_unmapped_area().
+ */
+static inline unsigned long
+shmdev_default_unmapped_area(struct file *file, unsigned long addr,
+			     unsigned long len, unsigned long pgoff,
+			     unsigned long flags)
+{
+#if defined(CONFIG_TRANSPARENT_HUGEPAGE)
+	return thp_get_unmapped_area(file, addr, len, pgoff, flags);
+#elif defined(SHMDEV_HAVE_MM_GET_UNMAPPED_AREA)
+	return mm_get_unmapped_area(current->mm, file, addr, len, pgoff, flags);
+#else
+	return current->mm->get_unmapped_area(file, addr, len, pgoff, flags);
+#endif
+}
 
 #endif /* _SHMDEV_COMPAT_H */

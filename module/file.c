@@ -74,7 +74,7 @@ static unsigned long shmdev_get_unmapped_area(struct file *file,
 {
 	if (!shmdev_file_region(file->private_data))
 		return -ENXIO;
-	return thp_get_unmapped_area(file, addr, len, pgoff, flags);
+	return shmdev_default_unmapped_area(file, addr, len, pgoff, flags);
 }
 
 static int shmdev_mmap(struct file *file, struct vm_area_struct *vma)

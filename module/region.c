@@ -15,6 +15,7 @@
 #include <linux/string.h>
 #include <linux/stringhash.h>
 #include <linux/user_namespace.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 
 #include "shmdev.h"
@@ -28,6 +29,18 @@ static DEFINE_MUTEX(shmdev_registry_lock);
 static DEFINE_XARRAY(shmdev_ids);		/* live (named) regions by id */
 static DEFINE_HASHTABLE(shmdev_names, 8);	/* the same, by name */
 static u64 shmdev_next_id = 1;
+
+/*
+ * Names being created: claimed before the region is charged and its memory
+ * allocated, so that a concurrent CREATE of the same name waits for the
+ * outcome (and then opens the region or takes the name) instead of being
+ * refused by the limits the first creator is holding.  A claim lives on
+ * shmdev_claims through region->name_node; shmdev_claims_gen counts ended
+ * claims, for waiters on shmdev_claims_wq.  Under shmdev_registry_lock.
+ */
+static HLIST_HEAD(shmdev_claims);
+static unsigned long shmdev_claims_gen;
+static DECLARE_WAIT_QUEUE_HEAD(shmdev_claims_wq);
 
 /* Names are per user namespace: the namespace salts the hash. */
 static u32 shmdev_name_hash(const struct user_namespace *ns, const char *name)
@@ -92,13 +105,59 @@ static struct shmdev_region *shmdev_region_alloc(const struct shmdev_region_args
 	return region;
 }
 
-/* Insert into the registry; the caller holds shmdev_registry_lock. */
+/* Caller holds shmdev_registry_lock. */
+static bool shmdev_claimed(const struct shmdev_region *region)
+{
+	struct shmdev_region *other;
+
+	hlist_for_each_entry(other, &shmdev_claims, name_node)
+		if (other->user_ns == region->user_ns &&
+		    !strcmp(other->name, region->name))
+			return true;
+	return false;
+}
+
+/* Claim region->name; -EEXIST if it exists, or wait for another claim. */
+static int shmdev_claim(struct shmdev_region *region)
+{
+	unsigned long gen;
+	int err;
+
+	for (;;) {
+		mutex_lock(&shmdev_registry_lock);
+		gen = shmdev_claims_gen;
+		err = 0;
+		if (shmdev_lookup_name(region->user_ns, region->name))
+			err = -EEXIST;
+		else if (shmdev_claimed(region))
+			err = -EAGAIN;
+		else
+			hlist_add_head(&region->name_node, &shmdev_claims);
+		mutex_unlock(&shmdev_registry_lock);
+		if (err != -EAGAIN)
+			return err;
+		if (wait_event_killable(shmdev_claims_wq,
+					READ_ONCE(shmdev_claims_gen) != gen))
+			return -EINTR;
+	}
+}
+
+/* Caller holds shmdev_registry_lock. */
+static void shmdev_unclaim(struct shmdev_region *region)
+{
+	hlist_del_init(&region->name_node);
+	WRITE_ONCE(shmdev_claims_gen, shmdev_claims_gen + 1);
+	wake_up_all(&shmdev_claims_wq);
+}
+
+/*
+ * Insert a claimed region into the registry; the caller holds
+ * shmdev_registry_lock and ends the claim.
+ */
 static int shmdev_publish(struct shmdev_region *region)
 {
 	int err;
 
-	if (shmdev_lookup_name(region->user_ns, region->name))
-		return -EEXIST;
 	/* Ids index an xarray: unsigned long is 64 bits where it matters. */
 	if (shmdev_next_id > ULONG_MAX)
 		return -ENOSPC;
@@ -116,12 +175,14 @@ static int shmdev_publish(struct shmdev_region *region)
  * @args: validated name, page-aligned size, channel count and mode.
  * @out: the region, with one reference for the caller.
  *
+ * The name is claimed first: a concurrent CREATE of it waits for this one.
  * The region becomes findable only after its memory is allocated, so a
  * failure leaves nothing behind.
  *
  * Return: 0, -ENOSPC (module limits), -ENOMEM (per-user limits, memory
  * cgroup or no memory), -EPERM (RLIMIT_MEMLOCK is 0), -EINTR (fatal signal
- * while allocating) or -EEXIST (the name exists, perhaps created meanwhile).
+ * while allocating or waiting) or -EEXIST (the name exists, perhaps created
+ * meanwhile).
  */
 int shmdev_region_create(const struct shmdev_region_args *args,
 			 struct shmdev_region **out)
@@ -131,25 +192,30 @@ int shmdev_region_create(const struct shmdev_region_args *args,
 	struct inode *inode;
 	int err;
 
-	user = shmdev_charge(args->size);
-	if (IS_ERR(user))
-		return PTR_ERR(user);
-
 	region = shmdev_region_alloc(args);
-	if (!region) {
-		err = -ENOMEM;
-		goto err_uncharge;
+	if (!region)
+		return -ENOMEM;
+
+	err = shmdev_claim(region);
+	if (err)
+		goto err_free_region;
+
+	user = shmdev_charge(args->size);
+	if (IS_ERR(user)) {
+		err = PTR_ERR(user);
+		goto err_unclaim;
 	}
 	region->user = user;
 
 	inode = shmdev_backing_alloc(args->size);
 	if (IS_ERR(inode)) {
 		err = PTR_ERR(inode);
-		goto err_free_region;
+		goto err_uncharge;
 	}
 	region->inode = inode;
 
 	mutex_lock(&shmdev_registry_lock);
+	shmdev_unclaim(region);
 	err = shmdev_publish(region);
 	if (!err)
 		refcount_inc(&region->ref);	/* the registry's */
@@ -162,11 +228,16 @@ int shmdev_region_create(const struct shmdev_region_args *args,
 
 err_put_inode:
 	iput(inode);
+err_uncharge:
+	shmdev_uncharge(user, args->size);
+err_unclaim:
+	mutex_lock(&shmdev_registry_lock);
+	if (!hlist_unhashed(&region->name_node))
+		shmdev_unclaim(region);
+	mutex_unlock(&shmdev_registry_lock);
 err_free_region:
 	put_user_ns(region->user_ns);
 	kfree(region);
-err_uncharge:
-	shmdev_uncharge(user, args->size);
 	return err;
 }
 

@@ -55,7 +55,8 @@ struct shmdev_channel {
  * @ref: see the top of this file.
  * @id: registry key; never reused while the module is loaded.
  * @name: NUL-terminated, zero-padded.
- * @name_node: entry in the name hash; under shmdev_registry_lock.
+ * @name_node: entry in the name hash, or in the claims while being created;
+ *	under shmdev_registry_lock.
  * @destroyed: the name is gone; under shmdev_registry_lock (read locklessly
  *	for INFO, where a stale answer is harmless).
  * @size: bytes, a multiple of PAGE_SIZE.
