@@ -6,14 +6,17 @@
 #   make modules      build shmdev.ko against KDIR
 #   make userspace    build userspace tools on the host
 #   make selftests    build the kselftests on the host
-#   make check        checkpatch, sparse (6.1 and 6.12), kernel-doc
-#   make test         build and run the kselftests in QEMU guests
+#   make check        checkpatch, sparse (every kernel of the matrix), kernel-doc
+#   make test         build and run the kselftests in QEMU guests on
+#                     6.1, 6.12 and 6.12-rt (PREEMPT_RT); 6.12-debug (built
+#                     from source once: KASAN, lockdep, kmemleak, ...) on request
 #   make demo         boot a guest and run the demo
 #   make clean        remove build products
 #
 # Rig variables (environment): SHMDEV_CACHE, SHMDEV_KERNELS, SHMDEV_KERNEL,
 # SHMDEV_KVER_6_1, SHMDEV_KVER_6_12, SHMDEV_TIMEOUT, SHMDEV_TEST_TIMEOUT,
-# SHMDEV_KVM, SHMDEV_VERBOSE; see `make help`.
+# SHMDEV_STRESS_SECONDS, SHMDEV_DEBUG_*, SHMDEV_JOBS, SHMDEV_KVM,
+# SHMDEV_VERBOSE; see `make help`.
 
 ifneq ($(KERNELRELEASE),)
 $(error kbuild is reading the top-level Makefile: the Kbuild file is missing)
@@ -80,11 +83,18 @@ help:
 	@echo "  O=...                    host build output: O/userspace, O/selftests"
 	@echo "                           (default: userspace/build, selftests/build)"
 	@echo "  SHMDEV_CACHE=...         cache for kernels, sources, guest builds, logs ($(CACHE))"
-	@echo "  SHMDEV_KERNELS='6.1 6.12' kernel lines for check/test"
+	@echo "  SHMDEV_KERNELS='6.1 6.12 6.12-rt'  kernel lines for check/test (add 6.12-debug)"
+	@echo "                           (a subset for quick work, e.g. SHMDEV_KERNELS=6.12)"
 	@echo "  SHMDEV_KERNEL=6.12       kernel line for demo"
 	@echo "  SHMDEV_KVER_6_1=6.1.0-NN, SHMDEV_KVER_6_12=6.12.NNN+deb12  pin Debian kernel ABIs"
-	@echo "  SHMDEV_TIMEOUT=1200      host-side QEMU timeout (s)"
-	@echo "  SHMDEV_TEST_TIMEOUT=300  per-test timeout in the guest (s)"
+	@echo "                           (6.12-rt and 6.12-debug follow the 6.12 choice)"
+	@echo "  SHMDEV_TIMEOUT=1200      host-side QEMU timeout (s; debug kernel 3600)"
+	@echo "  SHMDEV_TEST_TIMEOUT=300  per-test timeout in the guest (s; debug kernel 900)"
+	@echo "  SHMDEV_STRESS_SECONDS=10 exported to the tests (debug kernel 60)"
+	@echo "                           (these three and SHMDEV_MEM, when set, apply to all kernels)"
+	@echo "  SHMDEV_DEBUG_TIMEOUT, SHMDEV_DEBUG_TEST_TIMEOUT, SHMDEV_DEBUG_STRESS_SECONDS,"
+	@echo "  SHMDEV_DEBUG_MEM=2G, SHMDEV_DEBUG_APPEND  the debug kernel's own defaults"
+	@echo "  SHMDEV_JOBS=2            make -j for the debug kernel build (scripts/debug.config)"
 	@echo "  SHMDEV_TCG_THREAD=single|multi, SHMDEV_KVM=1, SHMDEV_MEM=1G, SHMDEV_SMP=2"
 	@echo "  SHMDEV_VERBOSE=1         stream the guest console during 'make test'"
 	@echo "  SHMDEV_SRC=DIR           test another tree with this rig (rig development)"

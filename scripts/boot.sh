@@ -7,7 +7,10 @@
 # isa-debug-exit gives (guest value << 1) | 1, poweroff/panic give 0.
 # SHMDEV_TCG_THREAD=single|multi (default single), SHMDEV_MEM (1G),
 # SHMDEV_SMP (2), SHMDEV_TEST_TIMEOUT (per test, 300 s),
-# SHMDEV_APPEND (extra kernel command line).
+# SHMDEV_STRESS_SECONDS (10; the guest exports it to every program),
+# SHMDEV_APPEND (extra kernel command line).  test.sh and demo.sh set
+# these per kernel line (lib.sh boot_env: the debug kernel gets 2G,
+# 900 s per test, 3600 s in all and 60 s of stress).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -24,7 +27,8 @@ else
 	accel=tcg,thread=${SHMDEV_TCG_THREAD:-single}
 fi
 append="console=ttyS0 panic=-1 oops=panic quiet shmdev_mode=$mode"
-append+=" shmdev_timeout=${SHMDEV_TEST_TIMEOUT:-300} ${SHMDEV_APPEND:-}"
+append+=" shmdev_timeout=${SHMDEV_TEST_TIMEOUT:-300}"
+append+=" shmdev_stress=${SHMDEV_STRESS_SECONDS:-10} ${SHMDEV_APPEND:-}"
 
 set +e
 timeout -k 10 "${SHMDEV_TIMEOUT:-1200}" \

@@ -1,13 +1,14 @@
 #!/bin/bash
 # make check: static checks of the kernel code (module/*.c module/*.h
 # uapi/linux/*.h): checkpatch --strict, sparse through kbuild (C=2 W=1)
-# against every kernel line in SHMDEV_KERNELS (default "6.1 6.12"), and
+# against every kernel line in SHMDEV_KERNELS (default "6.1 6.12 6.12-rt";
+# 6.12-debug is built once by scripts/debug-kernel.sh when asked for), and
 # kernel-doc -Wall.  Any finding fails.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-kernels=${SHMDEV_KERNELS:-6.1 6.12}
+kernels=${SHMDEV_KERNELS:-$DEFAULT_KERNELS}
 lock_cache
 "$TOP/scripts/deps.sh" || die "scripts/deps.sh failed"
 k=$("$TOP/scripts/ksrc.sh") || die "scripts/ksrc.sh failed"

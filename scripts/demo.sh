@@ -1,5 +1,6 @@
 #!/bin/bash
-# make demo: build everything for one kernel (SHMDEV_KERNEL, default 6.12),
+# make demo: build everything for one kernel (SHMDEV_KERNEL, default 6.12;
+# any line of the test matrix, settings from lib.sh boot_env),
 # boot it in demo mode (the guest runs /usr/bin/shmdev-demo, copied from
 # scripts/guest/demo.sh) and stream the console.  Exits with the demo's
 # status.  Demo runs use multi-threaded TCG by default (closer timing
@@ -21,7 +22,8 @@ eval "$p"
 [ -f "$SRC/scripts/guest/demo.sh" ] || note "warning: no scripts/guest/demo.sh; the guest will report it"
 
 qrc=0
-SHMDEV_TCG_THREAD=${SHMDEV_TCG_THREAD:-multi} \
+mapfile -t benv < <(boot_env "$line")
+env "${benv[@]}" SHMDEV_TCG_THREAD="${SHMDEV_TCG_THREAD:-multi}" \
 	"$TOP/scripts/boot.sh" "$KVER" "$KIMAGE" "$CPIO" demo || qrc=$?
 log=$CACHE/logs/$KVER-demo.log
 grep -q 'SHMDEV-RESULT: rc=' "$log" ||

@@ -25,3 +25,35 @@ lock_cache() {
 		flock 9
 	fi
 }
+
+# The kernel matrix of `make test` and `make check` (SHMDEV_KERNELS).  The
+# debug kernel (6.12-debug, built from source with KASAN, lockdep, kmemleak
+# and fault injection) is opt-in until its cold build and full suite are
+# proven to fit CI's 90 minutes: SHMDEV_KERNELS="6.1 6.12 6.12-rt 6.12-debug".
+# shellcheck disable=SC2034 # used by the scripts that source this
+DEFAULT_KERNELS="6.1 6.12 6.12-rt"
+
+# Print VAR=VALUE words (for env) with the guest settings of kernel line
+# $1: memory, per-test and host-side timeouts, SHMDEV_STRESS_SECONDS and
+# extra kernel arguments.  SHMDEV_MEM, SHMDEV_TEST_TIMEOUT, SHMDEV_TIMEOUT
+# and SHMDEV_STRESS_SECONDS, when set, apply to every line; otherwise the
+# debug kernel (KASAN etc. under TCG: slow) gets its own defaults, which
+# SHMDEV_DEBUG_{MEM,TEST_TIMEOUT,TIMEOUT,STRESS_SECONDS,APPEND} change.
+boot_env() {
+	case $1 in
+	*-debug)
+		echo "SHMDEV_MEM=${SHMDEV_MEM:-${SHMDEV_DEBUG_MEM:-2G}}"
+		echo "SHMDEV_TEST_TIMEOUT=${SHMDEV_TEST_TIMEOUT:-${SHMDEV_DEBUG_TEST_TIMEOUT:-900}}"
+		echo "SHMDEV_TIMEOUT=${SHMDEV_TIMEOUT:-${SHMDEV_DEBUG_TIMEOUT:-3600}}"
+		echo "SHMDEV_STRESS_SECONDS=${SHMDEV_STRESS_SECONDS:-${SHMDEV_DEBUG_STRESS_SECONDS:-60}}"
+		echo "SHMDEV_APPEND=kfence.sample_interval=100 ${SHMDEV_DEBUG_APPEND:-} ${SHMDEV_APPEND:-}"
+		;;
+	*)
+		echo "SHMDEV_MEM=${SHMDEV_MEM:-1G}"
+		echo "SHMDEV_TEST_TIMEOUT=${SHMDEV_TEST_TIMEOUT:-300}"
+		echo "SHMDEV_TIMEOUT=${SHMDEV_TIMEOUT:-1200}"
+		echo "SHMDEV_STRESS_SECONDS=${SHMDEV_STRESS_SECONDS:-10}"
+		echo "SHMDEV_APPEND=${SHMDEV_APPEND:-}"
+		;;
+	esac
+}

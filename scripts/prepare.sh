@@ -1,7 +1,9 @@
 #!/bin/bash
 # Usage: scripts/prepare.sh LINE USERBIN TESTBIN
-# For kernel line LINE (6.1|6.12): fetch the kernel, build the module
-# (W=1, warning-free) and the initramfs.  Prints KVER= KIMAGE= CPIO=.
+# For kernel line LINE (6.1|6.12|6.12-rt|6.12-debug): fetch (or build)
+# the kernel, build the module (W=1, warning-free) and the initramfs (with
+# the Debian kernel's zram modules when it has them).  Prints KVER=
+# KIMAGE= CPIO=.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -12,7 +14,10 @@ k=$("$TOP/scripts/kernels.sh" "$line") || die "cannot fetch kernel $line"
 eval "$k"
 m=$("$TOP/scripts/build-module.sh" "$KVER" "$KDIR") || die "module build failed for $KVER"
 eval "$m"
-c=$("$TOP/scripts/initramfs.sh" "$KVER" "$MOD" "$userbin" "$testbin") ||
+# Debian images unpack to ROOT/boot/vmlinuz-KVER + ROOT/lib/modules/KVER.
+moddir=$(dirname "$(dirname "$KIMAGE")")/lib/modules/$KVER
+[ -d "$moddir/kernel" ] || moddir=
+c=$("$TOP/scripts/initramfs.sh" "$KVER" "$MOD" "$userbin" "$testbin" ${moddir:+"$moddir"}) ||
 	die "initramfs build failed for $KVER"
 eval "$c"
 printf 'KVER=%q\n' "$KVER"

@@ -1,15 +1,17 @@
 #!/bin/bash
-# make test: for each kernel line in SHMDEV_KERNELS (default "6.1 6.12")
-# build the module, boot a guest in test mode, run the kselftests listed
-# by `make -C selftests print-tests` and judge the result from the
-# console log (kselftest Totals, dmesg, taint).  Ends with the line
-# "N passed, N failed"; exits non-zero if anything failed.
-# SHMDEV_VERBOSE=1 streams the guest console.
+# make test: for each kernel line in SHMDEV_KERNELS (default "6.1 6.12
+# 6.12-rt"; add 6.12-debug for the debug kernel) build the module, boot a guest in test mode, run
+# the kselftests listed by `make -C selftests print-tests` and judge the
+# result from the console log (kselftest Totals, dmesg, taint, and on the
+# debug kernel kmemleak).  Guest settings per line come from lib.sh
+# boot_env (the debug kernel: 2G, 900 s per test, 60 s of stress).
+# Ends with the line "N passed, N failed"; exits non-zero if anything
+# failed.  SHMDEV_VERBOSE=1 streams the guest console.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-kernels=${SHMDEV_KERNELS:-6.1 6.12}
+kernels=${SHMDEV_KERNELS:-$DEFAULT_KERNELS}
 lock_cache
 total_pass=0 total_fail=0
 summary=()
@@ -39,17 +41,19 @@ for line in $kernels; do
 	note "booting $KVER (log: $log)"
 	rm -f "$log"
 	qrc=0
+	mapfile -t benv < <(boot_env "$line")
+	qtimeout=$(printf '%s\n' "${benv[@]}" | sed -n 's/^SHMDEV_TIMEOUT=//p')
 	if [ "${SHMDEV_VERBOSE:-0}" = 1 ]; then
-		"$TOP/scripts/boot.sh" "$KVER" "$KIMAGE" "$CPIO" test || qrc=$?
+		env "${benv[@]}" "$TOP/scripts/boot.sh" "$KVER" "$KIMAGE" "$CPIO" test || qrc=$?
 	else
-		"$TOP/scripts/boot.sh" "$KVER" "$KIMAGE" "$CPIO" test >/dev/null 2>&1 || qrc=$?
+		env "${benv[@]}" "$TOP/scripts/boot.sh" "$KVER" "$KIMAGE" "$CPIO" test >/dev/null 2>&1 || qrc=$?
 	fi
 
 	[ -f "$log" ] || : >"$log"
 	failed=$(mktemp) reports=$(mktemp)
 	read -r pass fail skip ntests dmesg_verdict problems < <(awk -v failed="$failed" -v reports="$reports" \
 		-f "$TOP/scripts/parse-log.awk" "$log")
-	[ "$qrc" -eq 124 ] && problems="QEMU timed out after ${SHMDEV_TIMEOUT:-1200} s; $problems"
+	[ "$qrc" -eq 124 ] && problems="QEMU timed out after $qtimeout s; $problems"
 	problems=${problems%; -}
 	if [ -s "$failed" ]; then
 		echo "== $KVER: failed test programs:" >&2
@@ -59,6 +63,10 @@ for line in $kernels; do
 	if [ -s "$reports" ]; then
 		echo "== $KVER: dmesg reports:" >&2
 		sed 's/^/   /' "$reports" >&2
+	fi
+	if grep -q 'SHMDEV-KMEMLEAK-BEGIN' "$log"; then
+		echo "== $KVER: kmemleak report:" >&2
+		sed -n '/SHMDEV-KMEMLEAK-BEGIN/,/SHMDEV-KMEMLEAK-END/p' "$log" | sed '1d;$d;s/^/   /' >&2
 	fi
 	if ! grep -q 'SHMDEV-RESULT: ' "$log"; then
 		echo "== $KVER: no result from the guest; end of the console log:" >&2

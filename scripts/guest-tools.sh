@@ -1,0 +1,74 @@
+#!/bin/bash
+# Usage: scripts/guest-tools.sh
+# Stage Debian's trinity and stress-ng for the guest (kernel independent)
+# in $CACHE/tools/root: the binaries at usr/bin/, every shared library
+# they need (resolved with ldd on the host, a Debian 12 like the
+# packages) at its host path, and the dynamic loader.  Packages are only
+# downloaded (apt-get download + dpkg-deb -x into the cache): the tools
+# themselves, and any library package of their dependency closure that
+# the host lacks.  Cached until the candidate versions change.  Prints
+# TOOLS=<root to copy into the initramfs>.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+tools=(trinity stress-ng)
+dir=$CACHE/tools
+root=$dir/root
+stamp=$dir/.complete
+
+want=$(apt-cache policy "${tools[@]}" 2>/dev/null |
+	awk '/^[^ ]/ { p = $1 } /Candidate:/ { printf "%s%s ", p, $2 }')
+case $want in
+*"(none)"* | "") die "trinity/stress-ng not in apt's lists (run apt-get update?)" ;;
+esac
+if [ "$(cat "$stamp" 2>/dev/null || true)" = "$want" ] && [ -d "$root" ]; then
+	printf 'TOOLS=%q\n' "$root"
+	exit 0
+fi
+
+note "staging ${tools[*]} for the guest"
+rm -rf "$dir"
+mkdir -p "$dir/debs" "$dir/x" "$root/usr/bin"
+# The dependency closure, minus what the host already has installed.
+closure=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
+	--no-breaks --no-replaces --no-enhances --no-pre-depends "${tools[@]}" 2>/dev/null |
+	grep -E '^[a-z0-9]' | sort -u)
+installed=$(dpkg-query -W -f='${Package} ${Status}\n' 2>/dev/null |
+	awk '/ ok installed$/ { sub(/:.*/, "", $1); print $1 }' | sort -u)
+get=("${tools[@]}")
+while read -r p; do
+	[ -n "$p" ] || continue
+	case " ${tools[*]} " in *" $p "*) continue ;; esac
+	grep -qx "$p" <<<"$installed" || get+=("$p")
+done <<<"$closure"
+(cd "$dir/debs" && apt-get download -qq -o APT::Sandbox::User=root "${get[@]}" >/dev/null) ||
+	die "apt-get download ${get[*]} failed"
+for deb in "$dir"/debs/*.deb; do
+	dpkg-deb -x "$deb" "$dir/x" || die "cannot unpack $deb"
+done
+
+libpath=$dir/x/lib/x86_64-linux-gnu:$dir/x/usr/lib/x86_64-linux-gnu
+for t in "${tools[@]}"; do
+	bin=$dir/x/usr/bin/$t
+	[ -x "$bin" ] || die "no /usr/bin/$t in the $t package"
+	cp "$bin" "$root/usr/bin/$t"
+	deps=$(LD_LIBRARY_PATH=$libpath ldd "$bin") || die "ldd $bin failed"
+	if grep -q 'not found' <<<"$deps"; then
+		echo "$deps" >&2
+		die "$t needs libraries that neither the host nor the downloads provide"
+	fi
+	# "libfoo.so.1 => /path (addr)" and the loader "/lib64/ld-linux-x86-64.so.2 (addr)".
+	while read -r name path; do
+		# Install each library under the path the loader will search.
+		case $name in
+		/*) dest=$name src=$name ;;
+		*) dest=/lib/x86_64-linux-gnu/$name src=$path ;;
+		esac
+		mkdir -p "$root${dest%/*}"
+		cp -L "$src" "$root$dest"
+	done < <(awk '$2 == "=>" && $3 ~ /^\// { print $1, $3 } $1 ~ /^\// { print $1, $1 }' <<<"$deps")
+done
+rm -rf "$dir/debs" "$dir/x"
+echo "$want" >"$stamp"
+printf 'TOOLS=%q\n' "$root"
