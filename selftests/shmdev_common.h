@@ -555,4 +555,77 @@ static inline void shmdev_require_device(int argc, char **argv)
 
 #endif /* SHMDEV_NO_HARNESS */
 
+/* ------------------------------------------------- processes and the module */
+
+/* Exit code of @pid: its status, or 300 + signal, or -1. */
+static inline int reap(pid_t pid)
+{
+	int status;
+
+	if (pid <= 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFSIGNALED(status))
+		return 300 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+#define SHMDEV_KO_DEFAULT	"/lib/modules/shmdev.ko"
+#define SYS_MODULE_DIR		"/sys/module/shmdev"
+
+/* The module file to (re)load: $SHMDEV_KO or the guest's default. */
+static inline const char *ko_path(void)
+{
+	const char *p = getenv("SHMDEV_KO");
+
+	return p && *p ? p : SHMDEV_KO_DEFAULT;
+}
+
+static inline bool path_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* Wait up to @ms for @path to (dis)appear; returns whether it is in the wanted state. */
+static inline bool wait_path(const char *path, bool present, int ms)
+{
+	int i;
+
+	for (i = 0; i <= ms / 10; i++) {
+		if (path_exists(path) == present)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/* finit_module() of ko_path(), then wait for the device node. */
+static inline int load_module(void)
+{
+	int fd = open(ko_path(), O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	close(fd);
+	if (!ret && !wait_path(SHMDEV_DEV, true, 5000))
+		ret = -ENODEV;
+	return ret;
+}
+
+/* Load the module if it is gone and wait for its device node. */
+static inline int ensure_loaded(void)
+{
+	int ret = 0;
+
+	if (!path_exists(SYS_MODULE_DIR)) {
+		ret = load_module();
+		if (ret == -EEXIST)
+			ret = 0;
+	}
+	if (!ret && !wait_path(SHMDEV_DEV, true, 5000))
+		ret = -ENODEV;
+	return ret;
+}
+
 #endif /* SHMDEV_COMMON_H */

@@ -26,18 +26,6 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-/* Exit code of @pid: its status, or 300 + signal, or -1. */
-static int reap(pid_t pid)
-{
-	int status;
-
-	if (pid <= 0 || waitpid(pid, &status, 0) != pid)
-		return -1;
-	if (WIFSIGNALED(status))
-		return 300 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
-
 static int write_str(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);

@@ -28,8 +28,6 @@
 #include <dirent.h>
 #include "shmdev_common.h"
 
-#define SHMDEV_KO_DEFAULT	"/lib/modules/shmdev.ko"
-#define SYS_MODULE_DIR		"/sys/module/shmdev"
 #define SLAB_TOLERANCE_KB	(2 * 1024)
 #define MEMFREE_TOLERANCE_KB	(4 * 1024)
 #define CYCLE_BUDGET_S		110
@@ -239,30 +237,6 @@ static int region_cycle_destroy_first(const char *name, unsigned int i)
 	return ret;
 }
 
-static const char *ko_path(void)
-{
-	const char *p = getenv("SHMDEV_KO");
-
-	return p && *p ? p : SHMDEV_KO_DEFAULT;
-}
-
-static bool path_exists(const char *path)
-{
-	return access(path, F_OK) == 0;
-}
-
-static bool wait_path(const char *path, bool present, int ms)
-{
-	int i;
-
-	for (i = 0; i <= ms / 10; i++) {
-		if (path_exists(path) == present)
-			return true;
-		usleep(10000);
-	}
-	return false;
-}
-
 static int unload_module(void)
 {
 	int i, ret = 0;
@@ -274,34 +248,6 @@ static int unload_module(void)
 			break;
 		usleep(20000);
 	}
-	return ret;
-}
-
-static int load_module(void)
-{
-	int fd = open(ko_path(), O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
-	close(fd);
-	if (!ret && !wait_path(SHMDEV_DEV, true, 5000))
-		ret = -ENODEV;
-	return ret;
-}
-
-static int ensure_loaded(void)
-{
-	int ret = 0;
-
-	if (!path_exists(SYS_MODULE_DIR)) {
-		ret = load_module();
-		if (ret == -EEXIST)
-			ret = 0;
-	}
-	if (!ret && !wait_path(SHMDEV_DEV, true, 5000))
-		ret = -ENODEV;
 	return ret;
 }
 

@@ -78,17 +78,6 @@ FIXTURE_TEARDOWN_PARENT(lim)
 	ASSERT_EQ(self->bytes0, sysfs_settle(sd_bytes_in_use, self->bytes0)); \
 } while (0)
 
-static int reap(pid_t pid)
-{
-	int status;
-
-	if (pid <= 0 || waitpid(pid, &status, 0) != pid)
-		return -1;
-	if (WIFSIGNALED(status))
-		return 300 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
-
 static int set_memlock(rlim_t bytes)
 {
 	struct rlimit rl = { bytes, bytes };

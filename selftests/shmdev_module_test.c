@@ -12,33 +12,6 @@
 #define _GNU_SOURCE
 #include "shmdev_common.h"
 
-#define SHMDEV_KO_DEFAULT	"/lib/modules/shmdev.ko"
-#define SYS_MODULE_DIR		"/sys/module/shmdev"
-
-static const char *ko_path(void)
-{
-	const char *p = getenv("SHMDEV_KO");
-
-	return p && *p ? p : SHMDEV_KO_DEFAULT;
-}
-
-static bool path_exists(const char *path)
-{
-	return access(path, F_OK) == 0;
-}
-
-/* Wait up to @ms for @path to (dis)appear; returns whether it is in the wanted state. */
-static bool wait_path(const char *path, bool present, int ms)
-{
-	int i;
-
-	for (i = 0; i <= ms / 10; i++) {
-		if (path_exists(path) == present)
-			return true;
-		usleep(10000);
-	}
-	return false;
-}
 
 static int unload_module(void)
 {
@@ -49,33 +22,6 @@ static int unload_module(void)
 static bool is_busy_errno(int err)
 {
 	return err == -EBUSY || err == -EAGAIN || err == -EWOULDBLOCK;
-}
-
-static int load_module(void)
-{
-	int fd = open(ko_path(), O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
-/* Load the module if it is gone and wait for its device node. */
-static int ensure_loaded(void)
-{
-	int ret = 0;
-
-	if (!path_exists(SYS_MODULE_DIR)) {
-		ret = load_module();
-		if (ret == -EEXIST)
-			ret = 0;
-	}
-	if (!ret && !wait_path(SHMDEV_DEV, true, 5000))
-		ret = -ENODEV;
-	return ret;
 }
 
 FIXTURE(module) {

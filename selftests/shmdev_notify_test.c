@@ -79,7 +79,8 @@ static pid_t notify_later(FIXTURE_DATA(notify) *self, __u32 ch, int delay_ms)
 	return pid;
 }
 
-static int reap(pid_t pid)
+/* The raw wait status of @pid, or -1. */
+static int reap_status(pid_t pid)
 {
 	int status;
 
@@ -232,7 +233,7 @@ TEST_F(notify, wait_woken_by_other_process)
 	EXPECT_EQ(0, sd_wait(self->fd, 1, 0, &seq, 20 * SEC));
 	EXPECT_EQ(cur + 1, seq);
 	EXPECT_GE(now_ns() - t0, 100 * MS);
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, reap_status(pid));
 }
 
 /* A sleeping WAIT is woken by an unrelated exec'd process that attached read-only by name. */
@@ -251,7 +252,7 @@ TEST_F(notify, wait_woken_by_exec_helper)
 	}
 	EXPECT_EQ(0, sd_wait(self->fd, 2, 0, &seq, 20 * SEC));
 	EXPECT_EQ(cur + 1, seq);
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, reap_status(pid));
 }
 
 /* A NOTIFY on another channel does not end a WAIT. */
@@ -263,7 +264,7 @@ TEST_F(notify, wait_ignores_other_channels)
 	ASSERT_GT(pid, 0);
 	EXPECT_EQ(-ETIMEDOUT, sd_wait(self->fd, 0, 0, &seq, 500 * MS));
 	EXPECT_EQ(cur, seq);
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, reap_status(pid));
 }
 
 static volatile sig_atomic_t signals_seen;
@@ -435,7 +436,7 @@ TEST_F_TIMEOUT(notify, pingpong_no_lost_wakeups, 300)
 		_exit(fd < 0 ? 2 : pingpong(fd, 1, base1, base0, PINGPONG_ROUNDS));
 	}
 	EXPECT_EQ(0, pingpong(self->fd, 0, base0, base1, PINGPONG_ROUNDS));
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, reap_status(pid));
 	ASSERT_EQ(0, sd_info(self->fd, &info));
 	EXPECT_EQ(base0 + PINGPONG_ROUNDS, info.seq[0]);
 	EXPECT_EQ(base1 + PINGPONG_ROUNDS, info.seq[1]);
@@ -471,7 +472,7 @@ TEST_F(notify, poll_readable_after_other_process_notify)
 	__u64 pending = 0;
 
 	ASSERT_EQ(0, readable(self->fd, 0));
-	ASSERT_EQ(0, reap(notify_later(self, 3, 0)));
+	ASSERT_EQ(0, reap_status(notify_later(self, 3, 0)));
 	EXPECT_EQ(POLLIN, readable(self->fd, 0) & POLLIN);
 	ASSERT_EQ(0, sd_ack(self->fd, 1ULL << 3, &pending));
 	EXPECT_EQ(1ULL << 3, pending);
@@ -551,7 +552,7 @@ TEST_F(notify, notify_after_ack_readable_again)
 	ASSERT_EQ(0, sd_notify(self->fd, 2, NULL));
 	ASSERT_EQ(0, sd_ack(self->fd, 0xf, &pending));
 	EXPECT_EQ(0, readable(self->fd, 0));
-	ASSERT_EQ(0, reap(notify_later(self, 2, 0)));
+	ASSERT_EQ(0, reap_status(notify_later(self, 2, 0)));
 	EXPECT_EQ(POLLIN, readable(self->fd, 0) & POLLIN);
 	ASSERT_EQ(0, sd_ack(self->fd, 0xf, &pending));
 	EXPECT_EQ(1ULL << 2, pending);
@@ -566,7 +567,7 @@ TEST_F(notify, poll_blocks_until_notify)
 	ASSERT_GT(pid, 0);
 	EXPECT_EQ(POLLIN, readable(self->fd, 20000) & POLLIN);
 	EXPECT_GE(now_ns() - t0, 100 * MS);
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, reap_status(pid));
 }
 
 static int epoll_events(int ep, int timeout_ms, uint32_t *events)
@@ -594,7 +595,7 @@ TEST_F(notify, epoll_level_triggered)
 	ASSERT_GT(pid, 0);
 	EXPECT_EQ(1, epoll_events(ep, 20000, &events));
 	EXPECT_EQ((uint32_t)EPOLLIN, events & EPOLLIN);
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, reap_status(pid));
 	EXPECT_EQ(1, epoll_events(ep, 0, &events));	/* still pending */
 	ASSERT_EQ(0, sd_ack(self->fd, 1, NULL));
 	EXPECT_EQ(0, epoll_events(ep, 0, &events));
@@ -615,9 +616,9 @@ TEST_F(notify, epoll_edge_triggered)
 	ASSERT_GT(pid, 0);
 	EXPECT_EQ(1, epoll_events(ep, 20000, &events));
 	EXPECT_EQ((uint32_t)EPOLLIN, events & EPOLLIN);
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, reap_status(pid));
 	EXPECT_EQ(0, epoll_events(ep, 0, &events));	/* edge already consumed */
-	ASSERT_EQ(0, reap(notify_later(self, 1, 0)));
+	ASSERT_EQ(0, reap_status(notify_later(self, 1, 0)));
 	EXPECT_EQ(1, epoll_events(ep, 0, &events));
 	EXPECT_EQ(0, epoll_events(ep, 0, &events));
 	close(ep);
