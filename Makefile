@@ -8,8 +8,8 @@
 #   make selftests    build the kselftests on the host
 #   make check        checkpatch, sparse (every kernel of the matrix), kernel-doc
 #   make test         build and run the kselftests in QEMU guests on
-#                     6.1, 6.12 and 6.12-rt (PREEMPT_RT); 6.12-debug (built
-#                     from source once: KASAN, lockdep, kmemleak, ...) on request
+#                     6.1, 6.12, 6.12-rt (PREEMPT_RT) and 6.12-debug (built
+#                     from source once: KASAN, lockdep, kmemleak, ...)
 #   make demo         boot a guest and run the demo
 #   make clean        remove build products
 #
@@ -83,7 +83,7 @@ help:
 	@echo "  O=...                    host build output: O/userspace, O/selftests"
 	@echo "                           (default: userspace/build, selftests/build)"
 	@echo "  SHMDEV_CACHE=...         cache for kernels, sources, guest builds, logs ($(CACHE))"
-	@echo "  SHMDEV_KERNELS='6.1 6.12 6.12-rt'  kernel lines for check/test (add 6.12-debug)"
+	@echo "  SHMDEV_KERNELS='6.1 6.12 6.12-rt 6.12-debug'  kernel lines for check/test"
 	@echo "                           (a subset for quick work, e.g. SHMDEV_KERNELS=6.12)"
 	@echo "  SHMDEV_KERNEL=6.12       kernel line for demo"
 	@echo "  SHMDEV_KVER_6_1=6.1.0-NN, SHMDEV_KVER_6_12=6.12.NNN+deb12  pin Debian kernel ABIs"

@@ -1,8 +1,8 @@
 #!/bin/bash
 # make check: static checks of the kernel code (module/*.c module/*.h
 # uapi/linux/*.h): checkpatch --strict, sparse through kbuild (C=2 W=1)
-# against every kernel line in SHMDEV_KERNELS (default "6.1 6.12 6.12-rt";
-# 6.12-debug is built once by scripts/debug-kernel.sh when asked for), and
+# against every kernel line in SHMDEV_KERNELS (default "6.1 6.12 6.12-rt
+# 6.12-debug"; the debug kernel is built once by scripts/debug-kernel.sh), and
 # kernel-doc -Wall.  Any finding fails.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh

@@ -1,6 +1,6 @@
 #!/bin/bash
 # make test: for each kernel line in SHMDEV_KERNELS (default "6.1 6.12
-# 6.12-rt"; add 6.12-debug for the debug kernel) build the module, boot a guest in test mode, run
+# 6.12-rt 6.12-debug") build the module, boot a guest in test mode, run
 # the kselftests listed by `make -C selftests print-tests` and judge the
 # result from the console log (kselftest Totals, dmesg, taint, and on the
 # debug kernel kmemleak).  Guest settings per line come from lib.sh
