@@ -487,43 +487,6 @@ static inline int set_caps(uint64_t mask)
 	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
 }
 
-/*
- * In a forked child: open a fresh /dev/shmdev fd (O_RDWR) as root, then
- * become @uid/@uid with capability set @caps, and run fn(fd, arg).  The
- * child's exit status is fn's return value (an errno, 0 for success) or
- * 200+ for setup failures.  Returns that status, or -1.
- */
-static inline int run_as(uid_t uid, uint64_t caps,
-			 int (*fn)(int fd, void *arg), void *arg)
-{
-	int status;
-	pid_t pid;
-
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int fd = shmdev_open(O_RDWR);
-
-		if (fd < 0)
-			_exit(200);
-		if (prctl(PR_SET_KEEPCAPS, caps ? 1 : 0, 0, 0, 0))
-			_exit(201);
-		if (setgroups(0, NULL))
-			_exit(202);
-		if (setresgid(uid, uid, uid))
-			_exit(203);
-		if (setresuid(uid, uid, uid))
-			_exit(204);
-		if (set_caps(caps))
-			_exit(205);
-		_exit(fn(fd, arg) & 0xff);
-	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
 #ifndef SHMDEV_NO_HARNESS
 /*
  * main() for every test binary: skip the whole program (exit 4) unless
@@ -567,6 +530,58 @@ static inline int reap(pid_t pid)
 	if (WIFSIGNALED(status))
 		return 300 + WTERMSIG(status);
 	return WEXITSTATUS(status);
+}
+
+/* Credentials for run_creds(): at most 4 supplementary groups. */
+struct creds {
+	uid_t uid;
+	gid_t gid;
+	int ngroups;
+	gid_t groups[4];
+	uint64_t caps;
+};
+
+/*
+ * In a forked child: open a fresh /dev/shmdev fd (O_RDWR) as root, then
+ * take the credentials @cr (groups, gid, uid, then capability set) and
+ * run fn(fd, arg).  The child's exit status is fn's return value (an
+ * errno, 0 for success) or 200+ for setup failures.  Returns reap()'s
+ * result.
+ */
+static inline int run_creds(const struct creds *cr,
+			    int (*fn)(int fd, void *arg), void *arg)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int fd = shmdev_open(O_RDWR);
+
+		if (fd < 0)
+			_exit(200);
+		if (prctl(PR_SET_KEEPCAPS, cr->caps ? 1 : 0, 0, 0, 0))
+			_exit(201);
+		if (setgroups(cr->ngroups, cr->groups))
+			_exit(202);
+		if (setresgid(cr->gid, cr->gid, cr->gid))
+			_exit(203);
+		if (setresuid(cr->uid, cr->uid, cr->uid))
+			_exit(204);
+		if (set_caps(cr->caps))
+			_exit(205);
+		_exit(fn(fd, arg) & 0xff);
+	}
+	return reap(pid);
+}
+
+/* run_creds() as @uid/@uid, no supplementary groups, capabilities @caps. */
+static inline int run_as(uid_t uid, uint64_t caps,
+			 int (*fn)(int fd, void *arg), void *arg)
+{
+	const struct creds cr = { .uid = uid, .gid = uid, .caps = caps };
+
+	return run_creds(&cr, fn, arg);
 }
 
 #define SHMDEV_KO_DEFAULT	"/lib/modules/shmdev.ko"

@@ -657,42 +657,6 @@ FIXTURE_TEARDOWN(perm)
 {
 }
 
-struct creds {
-	uid_t uid;
-	gid_t gid;
-	int ngroups;
-	gid_t groups[4];
-	uint64_t caps;
-};
-
-/* run_as() with an explicit gid and supplementary groups. */
-static int run_creds(const struct creds *cr, int (*fn)(int fd, void *arg),
-		     void *arg)
-{
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int fd = shmdev_open(O_RDWR);
-
-		if (fd < 0)
-			_exit(200);
-		if (prctl(PR_SET_KEEPCAPS, cr->caps ? 1 : 0, 0, 0, 0))
-			_exit(201);
-		if (setgroups(cr->ngroups, cr->groups))
-			_exit(202);
-		if (setresgid(cr->gid, cr->gid, cr->gid))
-			_exit(203);
-		if (setresuid(cr->uid, cr->uid, cr->uid))
-			_exit(204);
-		if (set_caps(cr->caps))
-			_exit(205);
-		_exit(fn(fd, arg) & 0xff);
-	}
-	return reap(pid);
-}
-
 struct perm {
 	char name[SHMDEV_NAME_MAX];
 	__u32 mode;
