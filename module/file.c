@@ -18,7 +18,7 @@ static int shmdev_open(struct inode *inode, struct file *file)
 	if (!sf)
 		return -ENOMEM;
 	mutex_init(&sf->lock);
-	spin_lock_init(&sf->ack_lock);
+	shmdev_file_poll_init(sf);
 	sf->writable = file->f_mode & FMODE_WRITE;
 	file->private_data = sf;
 	return nonseekable_open(inode, file);
@@ -31,6 +31,7 @@ static int shmdev_release(struct inode *inode, struct file *file)
 	struct shmdev_region *region = sf->region;
 
 	if (region) {
+		shmdev_file_notify_unlink(sf, region);
 		atomic_dec(&region->nr_attached);
 		shmdev_region_put(region);
 	}
@@ -52,7 +53,7 @@ void shmdev_file_attach(struct shmdev_file *sf, struct file *file,
 	lockdep_assert_held(&sf->lock);
 
 	sf->rdonly = rdonly;
-	shmdev_file_ack_init(sf, region);
+	shmdev_file_notify_link(sf, region);
 	atomic_inc(&region->nr_attached);
 	/*
 	 * mmap_region() reads f_mapping before and after ->mmap.  No mmap of

@@ -7,7 +7,11 @@
  * increments the sequence (a fully ordered atomic) before it takes the
  * wait-queue lock to wake.  Either the waiter sees the new sequence, or
  * the notifier finds the waiter on the queue.  poll() works the same way
- * through poll_wait() on the region's poll queue.
+ * through poll_wait() on the file's own poll queue: NOTIFY wakes the
+ * region's poll queue, which holds one link per attached file, and each
+ * link wakes its file's queue.  A file has its own queue because epoll
+ * queues on it only once, when the file is added, and that may be before
+ * the file is attached to any region.
  */
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
@@ -112,8 +116,30 @@ int shmdev_channel_wait(struct shmdev_region *region, u32 channel,
 	return ret;
 }
 
-/* A newly attached file has seen every event so far. */
-void shmdev_file_ack_init(struct shmdev_file *sf, struct shmdev_region *region)
+/* A region's NOTIFY wakeup, passed on to one attached file's pollers. */
+static int shmdev_poll_forward(struct wait_queue_entry *link, unsigned int mode,
+			       int sync, void *key)
+{
+	struct shmdev_file *sf = container_of(link, struct shmdev_file,
+					      poll_link);
+
+	wake_up_interruptible_poll(&sf->poll_wq, key_to_poll(key));
+	return 0;
+}
+
+void shmdev_file_poll_init(struct shmdev_file *sf)
+{
+	spin_lock_init(&sf->ack_lock);
+	init_waitqueue_head(&sf->poll_wq);
+	init_waitqueue_func_entry(&sf->poll_link, shmdev_poll_forward);
+}
+
+/*
+ * Attaching: the file has seen every event so far, and from now on each
+ * NOTIFY of @region reaches the file's pollers.
+ */
+void shmdev_file_notify_link(struct shmdev_file *sf,
+			     struct shmdev_region *region)
 {
 	u32 i;
 
@@ -121,6 +147,14 @@ void shmdev_file_ack_init(struct shmdev_file *sf, struct shmdev_region *region)
 	for (i = 0; i < region->nr_channels; i++)
 		sf->acked[i] = atomic64_read(&region->channels[i].seq);
 	spin_unlock(&sf->ack_lock);
+	add_wait_queue(&region->poll_wq, &sf->poll_link);
+}
+
+/* The file is going away: no NOTIFY may reach it any more. */
+void shmdev_file_notify_unlink(struct shmdev_file *sf,
+			       struct shmdev_region *region)
+{
+	remove_wait_queue(&region->poll_wq, &sf->poll_link);
 }
 
 /**
@@ -154,14 +188,16 @@ u64 shmdev_file_ack(struct shmdev_file *sf, struct shmdev_region *region,
 __poll_t shmdev_file_poll(struct shmdev_file *sf, struct file *file,
 			  poll_table *pt)
 {
-	struct shmdev_region *region = shmdev_file_region(sf);
+	struct shmdev_region *region;
 	__poll_t mask = 0;
 	u32 i;
 
+	/* Queue first, then look: a NOTIFY after the look finds us queued. */
+	poll_wait(file, &sf->poll_wq, pt);
+	region = shmdev_file_region(sf);
 	if (!region)
 		return EPOLLERR;
 
-	poll_wait(file, &region->poll_wq, pt);
 	spin_lock(&sf->ack_lock);
 	for (i = 0; i < region->nr_channels; i++) {
 		if (atomic64_read(&region->channels[i].seq) != sf->acked[i]) {

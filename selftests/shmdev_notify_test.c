@@ -624,4 +624,50 @@ TEST_F(notify, epoll_edge_triggered)
 	close(ep);
 }
 
+/*
+ * epoll queues on a file once, at EPOLL_CTL_ADD.  A file added before it
+ * is attached reports EPOLLERR, and after ATTACH a blocking epoll_wait()
+ * must still be woken by another process's NOTIFY.
+ */
+TEST_F(notify, epoll_added_before_attach_woken_by_notify)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	int fd = shmdev_open(O_RDWR);
+	uint32_t events = 0;
+	pid_t pid;
+
+	ASSERT_GE(ep, 0);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	EXPECT_EQ(1, epoll_events(ep, 0, &events));
+	EXPECT_EQ((uint32_t)EPOLLERR, events);
+	ASSERT_EQ(0, sd_attach_name(fd, self->name, 0, NULL));
+	EXPECT_EQ(0, epoll_events(ep, 0, &events));
+	pid = notify_later(self, 2, 200);
+	ASSERT_GT(pid, 0);
+	EXPECT_EQ(1, epoll_events(ep, 20000, &events));
+	EXPECT_EQ((uint32_t)EPOLLIN, events & EPOLLIN);
+	EXPECT_EQ(0, reap_status(pid));
+	close(ep);
+	close(fd);
+}
+
+/* The same for poll(): a file polled before ATTACH, then after it. */
+TEST_F(notify, poll_before_attach_then_woken_by_notify)
+{
+	int fd = shmdev_open(O_RDWR);
+	pid_t pid;
+
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(POLLERR, readable(fd, 0));
+	ASSERT_EQ(0, sd_attach_name(fd, self->name, 0, NULL));
+	EXPECT_EQ(0, readable(fd, 0));
+	pid = notify_later(self, 3, 200);
+	ASSERT_GT(pid, 0);
+	EXPECT_EQ(POLLIN, readable(fd, 20000) & POLLIN);
+	EXPECT_EQ(0, reap_status(pid));
+	close(fd);
+}
+
 SHMDEV_HARNESS_MAIN
