@@ -4,7 +4,10 @@
  *
  * Handlers see a kernel copy of the argument: the dispatcher copies it in
  * before and out after, so no handler touches user memory while holding a
- * lock (LIST, which writes an array, does so with no lock held).
+ * lock (LIST, which writes an array, does so with no lock held).  Before a
+ * handler runs, the dispatcher writes the argument back unchanged, so that
+ * an argument the caller cannot write fails with EFAULT before CREATE,
+ * ATTACH or NOTIFY has done anything that the caller could not learn of.
  */
 #include <linux/bitops.h>
 #include <linux/fs.h>
@@ -451,6 +454,14 @@ long shmdev_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	ret = copy_struct_from_user(&karg, ksize, uptr, _IOC_SIZE(cmd));
 	if (ret)
 		return ret;
+	/*
+	 * Probe the write-back with the caller's own bytes.  Only another
+	 * thread unmapping or write-protecting the argument while the call
+	 * runs can still make the final copy fail after the command took
+	 * effect.
+	 */
+	if ((_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(uptr, &karg, ksize))
+		return -EFAULT;
 
 	ret = ioc->fn(file, &karg);
 

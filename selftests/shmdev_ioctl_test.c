@@ -1025,6 +1025,80 @@ TEST_F(ioctl, list_bad_pointer_efault)
 	ASSERT_NOTHING_CHANGED();
 }
 
+/* A read-only page holding a copy of @len bytes of @src, or MAP_FAILED. */
+static void *readonly_copy(const void *src, size_t len)
+{
+	void *p = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return p;
+	memcpy(p, src, len);
+	if (mprotect(p, page_size(), PROT_READ)) {
+		munmap(p, page_size());
+		return MAP_FAILED;
+	}
+	return p;
+}
+
+/* CREATE whose argument cannot be written back: EFAULT, no region, file not attached. */
+TEST_F(ioctl, create_unwritable_arg_efault_changes_nothing)
+{
+	char name[SHMDEV_NAME_MAX];
+	struct shmdev_info info;
+	struct shmdev_create c;
+	void *p;
+
+	shmdev_name(name, "rofault");
+	memset(&c, 0, sizeof(c));
+	c.size = page_size();
+	c.nr_channels = 1;
+	c.mode = 0600;
+	copy_name(c.name, name);
+	p = readonly_copy(&c, sizeof(c));
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-EFAULT, ret_errno(ioctl(self->ufd, SHMDEV_IOC_CREATE, p)));
+	munmap(p, page_size());
+	ASSERT_NOTHING_CHANGED();
+	EXPECT_EQ(-ENXIO, sd_info(self->ufd, &info));
+	EXPECT_EQ(-ENOENT, sd_attach_name(self->ufd, name, 0, NULL));
+}
+
+/* ATTACH whose argument cannot be written back: EFAULT, the file stays unattached. */
+TEST_F(ioctl, attach_unwritable_arg_efault_changes_nothing)
+{
+	struct shmdev_info info;
+	struct shmdev_attach a;
+	void *p;
+
+	memset(&a, 0, sizeof(a));
+	copy_name(a.name, self->name);
+	p = readonly_copy(&a, sizeof(a));
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-EFAULT, ret_errno(ioctl(self->ufd, SHMDEV_IOC_ATTACH, p)));
+	munmap(p, page_size());
+	EXPECT_EQ(-ENXIO, sd_info(self->ufd, &info));
+	ASSERT_EQ(0, sd_info(self->fd, &info));
+	EXPECT_EQ(1U, info.nr_attached);
+}
+
+/* NOTIFY whose argument cannot be written back: EFAULT, the sequence does not move. */
+TEST_F(ioctl, notify_unwritable_arg_efault_changes_nothing)
+{
+	struct shmdev_notify n;
+	struct shmdev_info info;
+	void *p;
+
+	memset(&n, 0, sizeof(n));
+	n.channel = 1;
+	p = readonly_copy(&n, sizeof(n));
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-EFAULT, ret_errno(ioctl(self->fd, SHMDEV_IOC_NOTIFY, p)));
+	munmap(p, page_size());
+	ASSERT_EQ(0, sd_info(self->fd, &info));
+	EXPECT_EQ(0ULL, info.seq[1]);
+}
+
 /* NOTIFY with a non-zero seq (output) fails with EINVAL and does not advance. */
 TEST_F(ioctl, notify_nonzero_seq_einval)
 {

@@ -21,6 +21,8 @@
  *    every output-only field must be zero on input, or the call fails
  *    with EINVAL and changes nothing;
  *  - unknown commands fail with ENOTTY;
+ *  - an argument the kernel writes results into must be writable: if it
+ *    is not, the call fails with EFAULT before it changes anything;
  *  - structs may grow at their end in later versions: the kernel accepts
  *    a larger struct if the bytes it does not know are zero (else E2BIG)
  *    and a smaller one down to the first published size (else ENOTTY).
