@@ -406,7 +406,9 @@ static int shmdev_ioc_api(struct file *file, void *data)
 	arg->create_flags = SHMDEV_CREATE_FLAGS_MASK;
 	arg->attach_flags = SHMDEV_ATTACH_FLAGS_MASK;
 	arg->wait_flags = SHMDEV_WAIT_FLAGS_MASK;
-	arg->max_region_size = READ_ONCE(shmdev_max_region_bytes);
+	/* CREATE rounds sizes up to pages and then checks the limit. */
+	arg->max_region_size = round_down(READ_ONCE(shmdev_max_region_bytes),
+					  PAGE_SIZE);
 	arg->max_channels = SHMDEV_MAX_CHANNELS;
 	arg->page_size = PAGE_SIZE;
 	return 0;

@@ -136,7 +136,8 @@ TEST_F(ioctl, api_reports_capabilities)
 	EXPECT_EQ(SHMDEV_CREATE_FLAGS_MASK, api.create_flags);
 	EXPECT_EQ(SHMDEV_ATTACH_FLAGS_MASK, api.attach_flags);
 	EXPECT_EQ(SHMDEV_WAIT_FLAGS_MASK, api.wait_flags);
-	EXPECT_EQ((__u64)sd_param("max_region_bytes"), api.max_region_size);
+	EXPECT_EQ((__u64)(sd_param("max_region_bytes") / page_size() * page_size()),
+		  api.max_region_size);
 	EXPECT_EQ((__u32)SHMDEV_MAX_CHANNELS, api.max_channels);
 	EXPECT_EQ((__u32)page_size(), api.page_size);
 }
@@ -1450,6 +1451,26 @@ TEST_F(limits, api_tracks_max_region_bytes)
 	ASSERT_EQ(0, sd_set_param("max_region_bytes", 8 * page_size()));
 	ASSERT_EQ(0, ret_errno(ioctl(self->fd, SHMDEV_IOC_API, &api)));
 	EXPECT_EQ((__u64)(8 * page_size()), api.max_region_size);
+}
+
+/*
+ * max_region_bytes not a page multiple: API reports it rounded down, and
+ * that size is accepted while the next byte (which rounds up past the
+ * parameter) is E2BIG.
+ */
+TEST_F(limits, api_max_region_size_unaligned_parameter)
+{
+	struct shmdev_api api = { 0 };
+	int fd;
+
+	ASSERT_EQ(0, sd_set_param("max_region_bytes", 2 * page_size() + 1808));
+	ASSERT_EQ(0, ret_errno(ioctl(self->fd, SHMDEV_IOC_API, &api)));
+	EXPECT_EQ((__u64)(2 * page_size()), api.max_region_size);
+	fd = shmdev_open(O_RDWR);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(-E2BIG, sd_create(fd, self->names[0], api.max_region_size + 1, 1, 0600, NULL));
+	EXPECT_EQ(0, sd_create(fd, self->names[0], api.max_region_size, 1, 0600, NULL));
+	close(fd);
 }
 
 /* A region of exactly max_region_bytes is allowed, one byte more is E2BIG. */

@@ -54,8 +54,9 @@
  * @create_flags: out: the %SHMDEV_CREATE_* flags supported.
  * @attach_flags: out: the %SHMDEV_ATTACH_* flags supported.
  * @wait_flags: out: the %SHMDEV_WAIT_* flags supported.
- * @max_region_size: out: largest region size the module accepts now, in
- *	bytes (the max_region_bytes module parameter).
+ * @max_region_size: out: the largest @size CREATE accepts now, in bytes:
+ *	the max_region_bytes module parameter rounded down to a multiple of
+ *	the page size.
  * @max_channels: out: %SHMDEV_MAX_CHANNELS.
  * @page_size: out: the size regions are rounded up to (PAGE_SIZE).
  *
@@ -84,9 +85,11 @@ struct shmdev_api {
 
 /**
  * struct shmdev_create - create a named region and attach the file to it
- * @size: in: bytes, 1 up to the module's max_region_bytes; rounded up to
- *	a multiple of the page size.  With %SHMDEV_CREATE_OPEN and an existing
- *	region, must not exceed that region's size (EINVAL).
+ * @size: in: bytes, at least 1, rounded up to a multiple of the page size;
+ *	the rounded size must not exceed max_region_bytes (E2BIG), so
+ *	&shmdev_api.max_region_size is the largest size accepted.  With
+ *	%SHMDEV_CREATE_OPEN and an existing region, must not exceed that
+ *	region's size (EINVAL).
  * @nr_channels: in: notification channels, 1..%SHMDEV_MAX_CHANNELS.  With
  *	%SHMDEV_CREATE_OPEN and an existing region, must not exceed that
  *	region's channel count (EINVAL).
@@ -102,12 +105,14 @@ struct shmdev_api {
  * and not attached already (EBUSY).  The region's owner and creator are
  * the caller's effective uid/gid.  Its memory is allocated, zeroed and charged
  * to the caller's memory cgroup now (ENOMEM, never an OOM kill), and
- * counted against the module limits (E2BIG for a size past
+ * counted against the module limits (E2BIG for a rounded size past
  * max_region_bytes, ENOSPC when max_total_bytes or max_regions would be
  * exceeded) and the creator's per-user limits, as SHM_LOCK counts locked
  * SysV segments: the bytes of the regions alive that this effective uid
  * created may exceed neither max_user_bytes nor RLIMIT_MEMLOCK (ENOMEM),
- * and RLIMIT_MEMLOCK 0 refuses every CREATE (EPERM); CAP_IPC_LOCK exempts.
+ * and RLIMIT_MEMLOCK 0 refuses every CREATE that would make a new region
+ * (EPERM); CAP_IPC_LOCK exempts.  %SHMDEV_CREATE_OPEN of an existing
+ * region charges nothing and is not refused by these limits.
  */
 struct shmdev_create {
 	__u64 size;
