@@ -1006,6 +1006,28 @@ TEST_F(ro, proc_self_mem_write_fails)
 	ASSERT_REGION_UNCHANGED();
 }
 
+/*
+ * As for a file opened O_RDONLY, a MAP_PRIVATE mapping of a read-only
+ * attach may be writable (mmap and mprotect): the writes land in private
+ * copies and the region is unchanged.
+ */
+TEST_F(ro, private_writable_mapping_leaves_region_unchanged)
+{
+	long ps = page_size();
+	char *priv;
+
+	priv = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE, self->rofd, 0);
+	ASSERT_NE(MAP_FAILED, priv);
+	EXPECT_EQ(-1, check_pattern(priv, 2 * ps, RO_SEED));
+	memset(priv, 0x5a, ps);
+	EXPECT_EQ(0x5a, priv[ps - 1]);
+	ASSERT_EQ(0, mprotect(priv, 2 * ps, PROT_READ));
+	ASSERT_EQ(0, mprotect(priv, 2 * ps, PROT_READ | PROT_WRITE));
+	priv[ps] = 0x5a;
+	munmap(priv, 2 * ps);
+	ASSERT_REGION_UNCHANGED();
+}
+
 /* The kernel copying into the read-only mapping (read() from a pipe) fails with EFAULT and writes nothing. */
 TEST_F(ro, kernel_copy_into_mapping_efault)
 {

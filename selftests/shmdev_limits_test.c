@@ -152,6 +152,50 @@ TEST_F(lim, memlock_zero_eperm)
 	ASSERT_BACK_TO_START();
 }
 
+/* Child (uid A, RLIMIT_MEMLOCK 0): CREATE|OPEN of names[0] (exists), then of names[1] (new). */
+static int memlock_zero_open(int fd, void *p)
+{
+	struct lim_arg *a = p;
+	struct shmdev_create c;
+	int fd2, ret;
+
+	if (set_memlock(0))
+		return 100;
+	ret = sd_create_full(fd, a->names[0], page_size(), 1, 0600,
+			     SHMDEV_CREATE_OPEN, &c);
+	if (ret)
+		return 110 + (-ret & 0x3f);
+	if (c.result_flags)
+		return 101;
+	fd2 = shmdev_open(O_RDWR);
+	if (fd2 < 0)
+		return 102;
+	return -sd_create_full(fd2, a->names[1], page_size(), 1, 0600,
+			       SHMDEV_CREATE_OPEN, NULL);
+}
+
+/*
+ * RLIMIT_MEMLOCK 0 refuses only the CREATEs that make a region: CREATE|OPEN
+ * of an existing region charges nothing and succeeds, of a new name EPERM.
+ */
+TEST_F(lim, memlock_zero_open_existing_allowed)
+{
+	struct lim_arg a;
+	long long bytes;
+	int fd;
+
+	memcpy(a.names, self->names, sizeof(a.names));
+	fd = sd_new_region(a.names[0], page_size(), 1, 0666, NULL);
+	ASSERT_GE(fd, 0);
+	bytes = sd_bytes_in_use();
+	EXPECT_EQ(EPERM, run_as(LIM_UID_A, 0, memlock_zero_open, &a));
+	EXPECT_EQ(bytes, sd_bytes_in_use());
+	EXPECT_EQ(-ENOENT, sd_attach_name(self->fd, a.names[1], SHMDEV_ATTACH_RDONLY, NULL));
+	EXPECT_EQ(0, sd_destroy_name(self->fd, a.names[0]));
+	close(fd);
+	ASSERT_BACK_TO_START();
+}
+
 /* Child (uid A, RLIMIT_MEMLOCK 16 pages): step through the budget; returns the failed step. */
 static int memlock_16_pages(int fd0, void *p)
 {

@@ -179,7 +179,9 @@ struct shmdev_attach {
  *
  * Without %SHMDEV_INFO_BY_ID the file must be attached (ENXIO).  By id,
  * any caller may read the metadata of any region, as ipcs(1) can for
- * SysV segments (ENOENT for an id that no longer exists).  All input
+ * SysV segments (ENOENT for an id that no longer exists or was destroyed;
+ * a destroyed region is described only through a file attached to it,
+ * with %SHMDEV_REGION_DESTROYED).  All input
  * fields other than @flags and @id must be zero.
  */
 struct shmdev_info {
@@ -292,7 +294,9 @@ struct shmdev_wait {
  * Each open file keeps one acknowledged sequence per channel, set to the
  * channel's sequence when the file attaches.  poll()/select()/epoll
  * report EPOLLIN while any channel's sequence differs from the file's
- * acknowledged one, and EPOLLERR on a file that is not attached.  ACK
+ * acknowledged one, and EPOLLERR on a file that is not attached.  A file
+ * may be added to an epoll set before it attaches: from ATTACH on, the
+ * region's NOTIFYs wake the set like any others.  ACK
  * records the current sequence of every channel in @channels; a NOTIFY
  * after that makes the file readable again, so no event falls between
  * acknowledging and waiting.
@@ -307,15 +311,20 @@ struct shmdev_ack {
  *
  * mmap() of an attached file maps the region: offset 0 is the region's
  * first byte.  The offset must be page aligned and offset + length must
- * lie within the region (ENXIO otherwise); a mapping can never grow past
- * it (mremap() growth fails, and the fault path re-checks every page).
+ * lie within the region (ENXIO otherwise).  A mapping never grows:
+ * mremap() to a larger size fails with EFAULT, even where the region
+ * would have room (VM_DONTEXPAND), and the fault path re-checks every
+ * page against the region's size.
  * An unattached file cannot be mapped (ENXIO).
  *
  * MAP_SHARED maps the region's own pages: every process sees the same
  * physical frames, fork() shares them, and process-shared futexes
  * (pthread mutexes, condition variables, sem_init(pshared=1)) work.
- * A file attached with %SHMDEV_ATTACH_RDONLY maps read-only: PROT_WRITE
- * fails with EACCES and mprotect() can never add write permission.
+ * A file attached with %SHMDEV_ATTACH_RDONLY maps the region read-only: a
+ * MAP_SHARED mapping with PROT_WRITE fails with EACCES and mprotect() can
+ * never add write permission to one.  As with a file opened O_RDONLY, a
+ * MAP_PRIVATE mapping of it may be writable: writes go to private copies
+ * and the region is unchanged.
  *
  * MAP_PRIVATE gives a copy-on-write view: reads see the region, and the
  * first write to a page gives this process its own copy, which nobody
