@@ -31,7 +31,7 @@ static int shmdev_release(struct inode *inode, struct file *file)
 	struct shmdev_region *region = sf->region;
 
 	if (region) {
-		shmdev_file_notify_unlink(sf, region);
+		shmdev_file_poll_release(sf, region);
 		atomic_dec(&region->nr_attached);
 		shmdev_region_put(region);
 	}
@@ -53,7 +53,7 @@ void shmdev_file_attach(struct shmdev_file *sf, struct file *file,
 	lockdep_assert_held(&sf->lock);
 
 	sf->rdonly = rdonly;
-	shmdev_file_notify_link(sf, region);
+	shmdev_file_ack_init(sf, region);
 	atomic_inc(&region->nr_attached);
 	/*
 	 * mmap_region() reads f_mapping before and after ->mmap.  No mmap of
@@ -65,6 +65,7 @@ void shmdev_file_attach(struct shmdev_file *sf, struct file *file,
 	file->f_mapping = region->inode->i_mapping;
 	/* Publish; pairs with smp_load_acquire() in shmdev_file_region(). */
 	smp_store_release(&sf->region, region);
+	shmdev_file_poll_attached(sf);
 }
 
 static unsigned long shmdev_get_unmapped_area(struct file *file,

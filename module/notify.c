@@ -8,10 +8,11 @@
  * wait-queue lock to wake.  Either the waiter sees the new sequence, or
  * the notifier finds the waiter on the queue.  poll() works the same way
  * through poll_wait() on the file's own poll queue: NOTIFY wakes the
- * region's poll queue, which holds one link per attached file, and each
- * link wakes its file's queue.  A file has its own queue because epoll
- * queues on it only once, when the file is added, and that may be before
- * the file is attached to any region.
+ * region's poll queue, which holds a link for each attached file that has
+ * been polled, and each link wakes its file's queue.  A file has its own
+ * queue because epoll queues on it only once, when the file is added, and
+ * that may be before the file is attached to any region; ATTACH wakes
+ * that queue, so such a poller polls again and the file gets linked.
  */
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
@@ -134,12 +135,8 @@ void shmdev_file_poll_init(struct shmdev_file *sf)
 	init_waitqueue_func_entry(&sf->poll_link, shmdev_poll_forward);
 }
 
-/*
- * Attaching: the file has seen every event so far, and from now on each
- * NOTIFY of @region reaches the file's pollers.
- */
-void shmdev_file_notify_link(struct shmdev_file *sf,
-			     struct shmdev_region *region)
+/* A newly attached file has seen every event so far. */
+void shmdev_file_ack_init(struct shmdev_file *sf, struct shmdev_region *region)
 {
 	u32 i;
 
@@ -147,14 +144,25 @@ void shmdev_file_notify_link(struct shmdev_file *sf,
 	for (i = 0; i < region->nr_channels; i++)
 		sf->acked[i] = atomic64_read(&region->channels[i].seq);
 	spin_unlock(&sf->ack_lock);
-	add_wait_queue(&region->poll_wq, &sf->poll_link);
+}
+
+/*
+ * The file was just attached (and published).  Whoever polled it before
+ * got EPOLLERR and is not linked to the region: wake them so that they
+ * poll again, which links the file (an edge-triggered or one-shot epoll
+ * set would otherwise never hear of the region).
+ */
+void shmdev_file_poll_attached(struct shmdev_file *sf)
+{
+	wake_up_interruptible_poll(&sf->poll_wq, EPOLLIN | EPOLLRDNORM);
 }
 
 /* The file is going away: no NOTIFY may reach it any more. */
-void shmdev_file_notify_unlink(struct shmdev_file *sf,
-			       struct shmdev_region *region)
+void shmdev_file_poll_release(struct shmdev_file *sf,
+			      struct shmdev_region *region)
 {
-	remove_wait_queue(&region->poll_wq, &sf->poll_link);
+	if (sf->poll_linked)
+		remove_wait_queue(&region->poll_wq, &sf->poll_link);
 }
 
 /**
@@ -199,6 +207,14 @@ __poll_t shmdev_file_poll(struct shmdev_file *sf, struct file *file,
 		return EPOLLERR;
 
 	spin_lock(&sf->ack_lock);
+	/*
+	 * Link before reading the sequences: a NOTIFY after the reads then
+	 * wakes this file's queue, where the caller is already queued.
+	 */
+	if (!sf->poll_linked) {
+		add_wait_queue(&region->poll_wq, &sf->poll_link);
+		sf->poll_linked = true;
+	}
 	for (i = 0; i < region->nr_channels; i++) {
 		if (atomic64_read(&region->channels[i].seq) != sf->acked[i]) {
 			mask = EPOLLIN | EPOLLRDNORM;

@@ -72,8 +72,9 @@ struct shmdev_channel {
  * @mode: permission bits (0777 mask).
  * @nr_attached: files attached now.
  * @nr_mappings: VMAs mapping the region now.
- * @poll_wq: the attached files' @poll_link entries, woken by every NOTIFY
- *	on any channel; each passes the wakeup on to its file's poll queue.
+ * @poll_wq: the @poll_link entries of the attached files that have been
+ *	polled, woken by every NOTIFY on any channel; each passes the wakeup
+ *	on to its file's poll queue.
  * @nr_channels: number of entries in @channels.
  * @channels: the notification channels.
  */
@@ -108,13 +109,16 @@ struct shmdev_region {
  *	without a lock (see shmdev_file_region()).
  * @rdonly: attached read-only; written before @region is published.
  * @writable: the file was opened for writing.
- * @ack_lock: protects @acked.
+ * @ack_lock: protects @acked and @poll_linked.
  * @acked: per channel, the sequence this file has acknowledged (poll()).
  * @poll_wq: poll()/select()/epoll waiters on this file.  They queue here
  *	whether or not the file is attached yet: epoll queues once, at
  *	EPOLL_CTL_ADD, and must still hear of NOTIFYs after a later ATTACH.
- * @poll_link: while attached, on the region's poll_wq; forwards NOTIFY
- *	wakeups to @poll_wq (notify.c).
+ * @poll_link: forwards the region's NOTIFY wakeups to @poll_wq
+ *	(notify.c); on the region's poll_wq from the file's first poll
+ *	after ATTACH until release, so that files nobody polls cost
+ *	NOTIFY nothing.
+ * @poll_linked: @poll_link is on the region's poll_wq.
  */
 struct shmdev_file {
 	struct mutex lock;		/* serialises CREATE, ATTACH */
@@ -125,6 +129,7 @@ struct shmdev_file {
 	u64 acked[SHMDEV_MAX_CHANNELS];
 	wait_queue_head_t poll_wq;
 	wait_queue_entry_t poll_link;
+	bool poll_linked;
 };
 
 static inline struct shmdev_region *shmdev_file_region(struct shmdev_file *sf)
@@ -181,10 +186,11 @@ u64 shmdev_channel_notify(struct shmdev_region *region, u32 channel);
 int shmdev_channel_wait(struct shmdev_region *region, u32 channel,
 			u64 expected, u64 timeout_ns, bool abstime, u64 *seq);
 void shmdev_file_poll_init(struct shmdev_file *sf);
-void shmdev_file_notify_link(struct shmdev_file *sf,
-			     struct shmdev_region *region);
-void shmdev_file_notify_unlink(struct shmdev_file *sf,
-			       struct shmdev_region *region);
+void shmdev_file_ack_init(struct shmdev_file *sf,
+			  struct shmdev_region *region);
+void shmdev_file_poll_attached(struct shmdev_file *sf);
+void shmdev_file_poll_release(struct shmdev_file *sf,
+			      struct shmdev_region *region);
 u64 shmdev_file_ack(struct shmdev_file *sf, struct shmdev_region *region,
 		    u64 channels);
 __poll_t shmdev_file_poll(struct shmdev_file *sf, struct file *file,
