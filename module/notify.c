@@ -108,6 +108,8 @@ int shmdev_channel_wait(struct shmdev_region *region, u32 channel,
 		}
 		if (!bounded)
 			schedule();
+		else if (ktime_compare(ktime_get(), deadline) >= 0)
+			timed_out = true;	/* 0 or past: do not sleep at all */
 		else
 			timed_out = !schedule_hrtimeout_range(&deadline,
 							     current->timer_slack_ns,

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 
 #include "shmdev_common.h"
@@ -170,6 +171,37 @@ TEST_F(notify, wait_zero_timeout_etimedout)
 	EXPECT_EQ(-ETIMEDOUT, sd_wait(self->fd, 3, 0, &seq, 0));
 	EXPECT_EQ(cur, seq);
 	EXPECT_LT(now_ns() - t0, 1 * SEC);
+}
+
+/* Voluntary context switches of this thread so far. */
+static long nvcsw(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru))
+		return -1;
+	return ru.ru_nvcsw;
+}
+
+/*
+ * "0: do not sleep": 100 WAITs with timeout 0, and 100 with a deadline
+ * already past, must not block: the thread makes (almost) no voluntary
+ * context switch, where sleeping even briefly makes one per call.
+ */
+TEST_F(notify, wait_expired_timeout_does_not_sleep)
+{
+	__u64 cur = cur_seq(self->fd, 2), seq;
+	long before = nvcsw();
+	int i;
+
+	ASSERT_GE(before, 0);
+	for (i = 0; i < 100; i++) {
+		seq = cur;
+		ASSERT_EQ(-ETIMEDOUT, sd_wait(self->fd, 2, 0, &seq, 0));
+		seq = cur;
+		ASSERT_EQ(-ETIMEDOUT, sd_wait(self->fd, 2, SHMDEV_WAIT_ABSTIME, &seq, 1));
+	}
+	EXPECT_LT(nvcsw() - before, 10);
 }
 
 /* A relative timeout expires with ETIMEDOUT after (not before) the duration. */
