@@ -162,7 +162,9 @@ static int shmdev_ioc_create(struct file *file, void *data)
 	if (!sf->writable)
 		return -EBADF;
 
-	mutex_lock(&sf->lock);
+	/* A CREATE may hold it while it fills a large region: stay killable. */
+	if (mutex_lock_killable(&sf->lock))
+		return -EINTR;
 	if (sf->region) {
 		err = -EBUSY;
 		goto out_unlock;
@@ -199,7 +201,9 @@ static int shmdev_ioc_attach(struct file *file, void *data)
 	if (write && !sf->writable)
 		return -EBADF;
 
-	mutex_lock(&sf->lock);
+	/* A CREATE may hold it while it fills a large region: stay killable. */
+	if (mutex_lock_killable(&sf->lock))
+		return -EINTR;
 	if (sf->region) {
 		err = -EBUSY;
 		goto out_unlock;
