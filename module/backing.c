@@ -64,9 +64,11 @@ static struct file_system_type shmdev_fs_type = {
 };
 
 /*
- * A region's folios never leave the page cache while it lives, except
- * through memory-failure handling, which drops a poisoned page: its data
- * is gone then, so fail the fault (SIGBUS) rather than map zeroes.
+ * A region's folios never leave the page cache while it lives: they are
+ * dirty and unevictable, and memory-failure handling cannot invalidate a
+ * dirty folio without ->error_remove_folio, so a poisoned one stays and
+ * the fault path reports it (SIGBUS).  Should a folio be missing anyway,
+ * its data is gone: fail the fault (SIGBUS) rather than map zeroes.
  */
 static int shmdev_read_folio(struct file *file, struct folio *folio)
 {
