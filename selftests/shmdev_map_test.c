@@ -296,6 +296,54 @@ TEST_F(map, mmap_offset_wrap_refused)
 	EXPECT_EQ(0, nr_mappings(self->fd));
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE	23
+#endif
+
+/* Pages of [@p, @p + @len) present in this process's page tables, without touching them. */
+static long pages_present(const void *p, size_t len)
+{
+	long ps = page_size(), n = 0;
+	size_t i, npages = len / ps;
+	uint64_t ent;
+	int fd;
+
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	for (i = 0; i < npages; i++) {
+		off_t off = ((uintptr_t)p / ps + i) * sizeof(ent);
+
+		if (pread(fd, &ent, sizeof(ent), off) != sizeof(ent)) {
+			n = -1;
+			break;
+		}
+		n += !!(ent & (1ULL << 63));
+	}
+	close(fd);
+	return n;
+}
+
+/* The documented ways to fault a region in up front: MAP_POPULATE and MADV_POPULATE_WRITE. */
+TEST_F(map, populate_maps_every_page)
+{
+	char *p, *q;
+
+	p = map_fd(self->fd, self->size, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_POPULATE, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(NPAGES, pages_present(p, self->size));
+
+	q = map_rw(self);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_EQ(0, pages_present(q, self->size));
+	ASSERT_EQ(0, madvise(q, self->size, MADV_POPULATE_WRITE));
+	EXPECT_EQ(NPAGES, pages_present(q, self->size));
+	EXPECT_EQ(pfn_of(p + self->size - 1), pfn_of(q + self->size - 1));
+	munmap(q, self->size);
+	munmap(p, self->size);
+}
+
 /* mremap cannot grow a mapping (EFAULT, VM_DONTEXPAND) and the original stays intact. */
 TEST_F(map, mremap_grow_efault)
 {

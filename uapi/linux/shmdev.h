@@ -331,7 +331,10 @@ struct shmdev_ack {
  * else sees; the region is unchanged.
  *
  * The memory is never swapped or dropped by reclaim; DESTROY and closing
- * files do not take it away from a process that still maps it.
+ * files do not take it away from a process that still maps it.  So
+ * mlock() is not needed, and on these mappings (special ones, for
+ * VM_DONTEXPAND) it succeeds without faulting anything in; MAP_POPULATE
+ * or madvise(MADV_POPULATE_WRITE) maps every page up front.
  */
 
 /**
