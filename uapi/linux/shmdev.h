@@ -112,7 +112,7 @@ struct shmdev_api {
  * created may exceed neither max_user_bytes nor RLIMIT_MEMLOCK (ENOMEM),
  * and RLIMIT_MEMLOCK 0 refuses every CREATE that would make a new region
  * (EPERM); CAP_IPC_LOCK exempts.  %SHMDEV_CREATE_OPEN of an existing
- * region charges nothing and is not refused by these limits.
+ * region charges nothing and is not refused by the per-user limits.
  */
 struct shmdev_create {
 	__u64 size;
