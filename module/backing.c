@@ -88,7 +88,7 @@ static int shmdev_backing_fill(struct address_space *mapping, pgoff_t nr_pages)
 	int err;
 
 	for (index = 0; index < nr_pages; index++) {
-		folio = filemap_alloc_folio(SHMDEV_GFP | __GFP_ZERO, 0);
+		folio = shmdev_filemap_alloc_folio(SHMDEV_GFP | __GFP_ZERO, 0);
 		if (!folio)
 			return -ENOMEM;
 		__folio_mark_uptodate(folio);

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The differences between the kernels shmdev supports (6.1 and 6.12 are
- * tested), kept in this one file.  Kbuild detects features by looking at
+ * The differences between the kernels shmdev supports (Debian's 6.1 to
+ * the newest mainline and release candidate; see the README's kernel
+ * table), kept in this one file.  Kbuild detects features by looking at
  * the kernel's headers and defines SHMDEV_HAVE_* accordingly.
  */
 #ifndef _SHMDEV_COMPAT_H
 #define _SHMDEV_COMPAT_H
 
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 
@@ -41,6 +43,21 @@ shmdev_default_unmapped_area(struct file *file, unsigned long addr,
 	return mm_get_unmapped_area(current->mm, file, addr, len, pgoff, flags);
 #else
 	return current->mm->get_unmapped_area(file, addr, len, pgoff, flags);
+#endif
+}
+
+/*
+ * filemap_alloc_folio() gained a NUMA memory policy argument (seen first
+ * in 7.2); NULL means the allocating task's policy, which is what the
+ * two-argument form used.
+ */
+static inline struct folio *shmdev_filemap_alloc_folio(gfp_t gfp,
+							unsigned int order)
+{
+#ifdef SHMDEV_HAVE_FILEMAP_ALLOC_FOLIO_POLICY
+	return filemap_alloc_folio(gfp, order, NULL);
+#else
+	return filemap_alloc_folio(gfp, order);
 #endif
 }
 
