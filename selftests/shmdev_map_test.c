@@ -2,9 +2,11 @@
 /*
  * shmdev mmap tests: data sharing between the creator, a forked child and
  * an exec'd unrelated process (same physical frames, checked through
- * /proc/self/pagemap), mapping bounds, mremap, read-only attachments,
- * MAP_PRIVATE copy-on-write, lifetime after DESTROY/close, VMA counting
- * and process-shared futexes / pthread objects inside a region.
+ * /proc/self/pagemap), mapping bounds, populating (MAP_POPULATE,
+ * MADV_POPULATE_WRITE, and mlock()/mlockall(), which lock nothing),
+ * mremap, read-only attachments, MAP_PRIVATE copy-on-write, lifetime
+ * after DESTROY/close, VMA counting and process-shared futexes / pthread
+ * objects inside a region.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -341,6 +343,159 @@ TEST_F(map, populate_maps_every_page)
 	EXPECT_EQ(NPAGES, pages_present(q, self->size));
 	EXPECT_EQ(pfn_of(p + self->size - 1), pfn_of(q + self->size - 1));
 	munmap(q, self->size);
+	munmap(p, self->size);
+}
+
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT	0x01
+#endif
+#ifndef MCL_ONFAULT
+#define MCL_ONFAULT	4
+#endif
+
+/* Field @field ("Locked:") in kB of the smaps entry of the VMA starting at @addr; -1 if none. */
+static long smaps_kb(const void *addr, const char *field)
+{
+	unsigned long start, end;
+	bool in = false;
+	long kb = -1;
+	char line[512];
+	FILE *f;
+
+	f = fopen("/proc/self/smaps", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		/* a VMA's header line; no field name is hex digits and a '-' */
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
+			in = start == (uintptr_t)addr;
+			continue;
+		}
+		if (in && !strncmp(line, field, strlen(field))) {
+			kb = strtol(line + strlen(field), NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return kb;
+}
+
+/* VmLck of this process in kB, or -1. */
+static long vmlck_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f;
+
+	f = fopen("/proc/self/status", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmLck:", 6))
+			kb = strtol(line + 6, NULL, 10);
+	fclose(f);
+	return kb;
+}
+
+/*
+ * Lock the unpopulated region mapping @p with @lock (mlock(), mlock2() or
+ * mlockall(); @lock returns 0 or -1): every page gets mapped, none locked.
+ */
+static void lock_maps_unlocked(struct __test_metadata *_metadata,
+			       FIXTURE_DATA(map) *self, char *p,
+			       int (*lock)(void *p, size_t len))
+{
+	long vmlck = vmlck_kb();
+
+	ASSERT_GE(vmlck, 0);
+	ASSERT_EQ(0, pages_present(p, self->size));
+	ASSERT_EQ(0, lock(p, self->size)) TH_LOG("errno %d", errno);
+	EXPECT_EQ(NPAGES, pages_present(p, self->size));
+	EXPECT_EQ(0, smaps_kb(p, "Locked:"));
+	EXPECT_EQ(vmlck, vmlck_kb());
+	EXPECT_EQ(0, munlockall());
+	munmap(p, self->size);
+}
+
+static int do_mlock(void *p, size_t len)
+{
+	return mlock(p, len);
+}
+
+static int do_mlock2_onfault(void *p, size_t len)
+{
+	return syscall(SYS_mlock2, p, len, MLOCK_ONFAULT);
+}
+
+/* mlock() maps every page of a region mapping but locks none: Locked: 0 kB, VmLck unchanged. */
+TEST_F(map, mlock_maps_every_page_unlocked)
+{
+	char *p = map_rw(self);
+
+	ASSERT_NE(MAP_FAILED, p);
+	lock_maps_unlocked(_metadata, self, p, do_mlock);
+}
+
+/* mlock2(MLOCK_ONFAULT) maps every page of a region mapping too, and locks none. */
+TEST_F(map, mlock2_onfault_maps_every_page_unlocked)
+{
+	char *p = map_rw(self);
+
+	ASSERT_NE(MAP_FAILED, p);
+	lock_maps_unlocked(_metadata, self, p, do_mlock2_onfault);
+}
+
+/*
+ * mlockall(@flags) maps every page of an existing region mapping but does
+ * not lock it, where it locks an ordinary anonymous page (VmLck grows by
+ * the process's other mappings, so only the VMAs are compared).
+ */
+static void mlockall_maps_unlocked(struct __test_metadata *_metadata,
+				   FIXTURE_DATA(map) *self, int flags)
+{
+	char *p = map_rw(self);
+	char *anon = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_NE(MAP_FAILED, anon);
+	ASSERT_EQ(0, pages_present(p, self->size));
+	ASSERT_EQ(0, mlockall(flags)) TH_LOG("errno %d", errno);
+	EXPECT_EQ(NPAGES, pages_present(p, self->size));
+	EXPECT_EQ(0, smaps_kb(p, "Locked:"));
+	EXPECT_EQ(page_size() / 1024, smaps_kb(anon, "Locked:"));
+	EXPECT_EQ(0, munlockall());
+	munmap(anon, page_size());
+	munmap(p, self->size);
+}
+
+/* mlockall(MCL_CURRENT) maps every page of a region mapping and locks none. */
+TEST_F(map, mlockall_current_maps_every_page_unlocked)
+{
+	mlockall_maps_unlocked(_metadata, self, MCL_CURRENT);
+}
+
+/* mlockall(MCL_CURRENT | MCL_ONFAULT) also maps every page of a region mapping and locks none. */
+TEST_F(map, mlockall_onfault_maps_every_page_unlocked)
+{
+	mlockall_maps_unlocked(_metadata, self, MCL_CURRENT | MCL_ONFAULT);
+}
+
+/* After mlockall(MCL_FUTURE), mmap() of a region maps every page but locks none. */
+TEST_F(map, mlockall_future_maps_every_page_unlocked)
+{
+	long vmlck;
+	char *p;
+
+	ASSERT_EQ(0, mlockall(MCL_FUTURE));
+	vmlck = vmlck_kb();
+	ASSERT_GE(vmlck, 0);
+	p = map_rw(self);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(NPAGES, pages_present(p, self->size));
+	EXPECT_EQ(0, smaps_kb(p, "Locked:"));
+	EXPECT_EQ(vmlck, vmlck_kb());
+	EXPECT_EQ(0, munlockall());
 	munmap(p, self->size);
 }
 

@@ -332,9 +332,14 @@ struct shmdev_ack {
  *
  * The memory is never swapped or dropped by reclaim; DESTROY and closing
  * files do not take it away from a process that still maps it.  So
- * mlock() is not needed, and on these mappings (special ones, for
- * VM_DONTEXPAND) it succeeds without faulting anything in; MAP_POPULATE
- * or madvise(MADV_POPULATE_WRITE) maps every page up front.
+ * mlock() is not needed, and it cannot lock these mappings: they are
+ * special ones (VM_DONTEXPAND), which the kernel never marks VM_LOCKED.
+ * mlock(), mlock2() even with MLOCK_ONFAULT, and mlockall(MCL_CURRENT)
+ * even with MCL_ONFAULT map every page of such a mapping but lock none:
+ * /proc/PID/smaps shows Locked: 0 kB for it and VmLck in /proc/PID/status
+ * does not count it.  After mlockall(MCL_FUTURE), mmap() of a region
+ * likewise maps every page and locks none.  MAP_POPULATE or
+ * madvise(MADV_POPULATE_WRITE) maps every page up front.
  */
 
 /**
