@@ -2,11 +2,13 @@
 /*
  * shmdev notification tests: NOTIFY/WAIT sequence semantics, timeouts
  * (relative, absolute, zero), signals (EINTR, SA_RESTART with an absolute
- * deadline), a 100000-round two-process ping-pong with no lost wakeup,
- * and poll()/epoll readiness with ACK.
+ * deadline), a waiter outliving DESTROY and close() of its fd, a
+ * 100000-round two-process ping-pong with no lost wakeup, and
+ * poll()/epoll readiness with ACK.
  */
 #define _GNU_SOURCE
 #include <poll.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/time.h>
@@ -404,6 +406,169 @@ TEST_F(notify, wait_abstime_sa_restart_keeps_deadline)
 	/* restarting must not push the deadline out */
 	EXPECT_LT(end - deadline, 450 * MS) TH_LOG("woke %llu ms late",
 		(unsigned long long)((end - deadline) / MS));
+}
+
+/* Read a /proc file of thread @tid of @pid into @buf; its length or -1. */
+static int read_task_file(pid_t pid, pid_t tid, const char *file,
+			  char *buf, size_t len)
+{
+	char path[96];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/%s", (int)pid, (int)tid, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	return n;
+}
+
+/*
+ * Whether thread @tid of @pid sleeps in WAIT: state S (interruptible
+ * sleep) in /proc/PID/task/TID/stat, with shmdev_channel_wait as its
+ * wchan.  @how receives "state wchan" for the log.
+ */
+static bool asleep_in_wait(pid_t pid, pid_t tid, char how[96])
+{
+	char stat[512], wchan[64] = "?";
+	const char *paren;
+	char state = '?';
+
+	if (read_task_file(pid, tid, "stat", stat, sizeof(stat)) > 0) {
+		paren = strrchr(stat, ')');
+		if (paren && paren[1] == ' ')
+			state = paren[2];
+	}
+	read_task_file(pid, tid, "wchan", wchan, sizeof(wchan));
+	snprintf(how, 96, "%c %s", state, wchan);
+	return state == 'S' && !strcmp(wchan, "shmdev_channel_wait");
+}
+
+/* Poll (10 s at most) until thread @tid of @pid sleeps in WAIT. */
+static bool wait_until_asleep(pid_t pid, pid_t tid, char how[96])
+{
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		if (asleep_in_wait(pid, tid, how))
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/*
+ * Fork a child that WAITs on channel @ch of @fd (an attached file it
+ * inherits) for @seq to change, and exits with the result: 0, or 100 +
+ * errno; 90 if the sequence it reports is not @want.
+ */
+static pid_t wait_in_child(int fd, __u32 ch, __u32 flags, __u64 seq,
+			   __u64 timeout_ns, __u64 want)
+{
+	pid_t pid = fork();
+	int ret;
+
+	if (pid == 0) {
+		ret = sd_wait(fd, ch, flags, &seq, timeout_ns);
+		if (ret)
+			_exit(100 - ret);
+		_exit(seq == want ? 0 : 90);
+	}
+	return pid;
+}
+
+/*
+ * DESTROY only removes the name: a WAIT sleeping on the region sleeps
+ * on, and a NOTIFY through another file attached before the DESTROY
+ * ends it with the new sequence.
+ */
+TEST_F(notify, wait_sleeps_on_after_destroy)
+{
+	__u64 cur = cur_seq(self->fd, 1), seq;
+	int fd2 = other_fd(self);
+	char how[96];
+	pid_t pid;
+
+	ASSERT_GE(fd2, 0);
+	pid = wait_in_child(self->fd, 1, 0, cur, 60 * SEC, cur + 1);
+	ASSERT_GT(pid, 0);
+	ASSERT_TRUE(wait_until_asleep(pid, pid, how)) TH_LOG("waiter: %s", how);
+	ASSERT_EQ(0, sd_destroy_id(fd2, self->id));
+	EXPECT_TRUE(asleep_in_wait(pid, pid, how)) TH_LOG("after DESTROY: %s", how);
+	EXPECT_EQ(0, waitpid(pid, NULL, WNOHANG));
+	ASSERT_EQ(0, sd_notify(fd2, 1, &seq));
+	EXPECT_EQ(cur + 1, seq);
+	EXPECT_EQ(0, reap(pid));
+	close(fd2);
+}
+
+struct closed_wait {
+	int fd;
+	__u64 seq;
+	__u64 timeout_ns;
+	pid_t tid;
+	int ret;
+};
+
+static void *closed_wait_thread(void *arg)
+{
+	struct closed_wait *w = arg;
+
+	__atomic_store_n(&w->tid, gettid(), __ATOMIC_RELEASE);
+	w->ret = sd_wait(w->fd, 0, 0, &w->seq, w->timeout_ns);
+	return NULL;
+}
+
+static __u32 nr_attached(int fd)
+{
+	struct shmdev_info info;
+
+	return sd_info(fd, &info) ? ~0U : info.nr_attached;
+}
+
+/*
+ * close() of the fd a thread WAITs on, from another thread, does not
+ * interrupt the WAIT: the call holds its own reference to the file
+ * (still attached until it returns), and it ends at its timeout with
+ * ETIMEDOUT and the unchanged sequence.
+ */
+TEST_F(notify, wait_survives_close_of_its_fd)
+{
+	struct closed_wait w = { .timeout_ns = 3 * SEC };
+	int fd2 = other_fd(self);
+	pthread_t thread;
+	uint64_t t0;
+	char how[96];
+	pid_t tid;
+	int i;
+
+	ASSERT_GE(fd2, 0);
+	w.fd = shmdev_open(O_RDWR);
+	ASSERT_GE(w.fd, 0);
+	ASSERT_EQ(0, sd_attach_name(w.fd, self->name, 0, NULL));
+	w.seq = cur_seq(fd2, 0);
+	ASSERT_EQ(3U, nr_attached(fd2));
+	t0 = now_ns();
+	ASSERT_EQ(0, pthread_create(&thread, NULL, closed_wait_thread, &w));
+	for (i = 0; i < 1000 && !__atomic_load_n(&w.tid, __ATOMIC_ACQUIRE); i++)
+		usleep(1000);
+	tid = __atomic_load_n(&w.tid, __ATOMIC_ACQUIRE);
+	ASSERT_GT(tid, 0);
+	ASSERT_TRUE(wait_until_asleep(getpid(), tid, how)) TH_LOG("waiter: %s", how);
+	EXPECT_EQ(0, close(w.fd));
+	EXPECT_TRUE(asleep_in_wait(getpid(), tid, how)) TH_LOG("after close: %s", how);
+	EXPECT_EQ(3U, nr_attached(fd2));
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ(-ETIMEDOUT, w.ret);
+	EXPECT_EQ(cur_seq(fd2, 0), w.seq);
+	EXPECT_GE(now_ns() - t0, w.timeout_ns);
+	EXPECT_EQ(2U, nr_attached(fd2));
+	close(fd2);
 }
 
 #define PINGPONG_ROUNDS	100000

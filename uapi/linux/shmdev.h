@@ -276,6 +276,13 @@ struct shmdev_notify {
  * still writes the current sequence to @seq).  A signal makes a relative
  * wait fail with EINTR; an absolute wait is restarted after a handler
  * installed with SA_RESTART, which cannot extend its deadline.
+ *
+ * A wait is on the region, not on its name or the file descriptor.  A
+ * DESTROY of the region while a thread sleeps in WAIT does not end the
+ * wait: it sleeps on until a NOTIFY, through any file still attached to
+ * the region, or its timeout.  Nor does close() of the file descriptor by
+ * another thread: as in other system calls, WAIT holds its own reference
+ * to the file, which stays attached until the call returns.
  */
 struct shmdev_wait {
 	__u32 channel;
