@@ -2,8 +2,8 @@
 /*
  * shmdev notification tests: NOTIFY/WAIT sequence semantics, timeouts
  * (relative, absolute, zero), signals (EINTR, SA_RESTART with an absolute
- * deadline), a waiter outliving DESTROY and close() of its fd, a
- * 100000-round two-process ping-pong with no lost wakeup, and
+ * deadline, SIGSTOP/SIGCONT), a waiter outliving DESTROY and close() of
+ * its fd, a 100000-round two-process ping-pong with no lost wakeup, and
  * poll()/epoll readiness with ACK.
  */
 #define _GNU_SOURCE
@@ -462,18 +462,29 @@ static bool wait_until_asleep(pid_t pid, pid_t tid, char how[96])
 	return false;
 }
 
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
 /*
  * Fork a child that WAITs on channel @ch of @fd (an attached file it
  * inherits) for @seq to change, and exits with the result: 0, or 100 +
- * errno; 90 if the sequence it reports is not @want.
+ * errno; 90 if the sequence it reports is not @want.  With @usr1, the
+ * child first installs a SIGUSR1 handler with SA_RESTART; otherwise it
+ * has no handler at all.
  */
 static pid_t wait_in_child(int fd, __u32 ch, __u32 flags, __u64 seq,
-			   __u64 timeout_ns, __u64 want)
+			   __u64 timeout_ns, __u64 want, bool usr1)
 {
+	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
 	pid_t pid = fork();
 	int ret;
 
 	if (pid == 0) {
+		sigemptyset(&sa.sa_mask);
+		if (usr1 && sigaction(SIGUSR1, &sa, NULL))
+			_exit(91);
 		ret = sd_wait(fd, ch, flags, &seq, timeout_ns);
 		if (ret)
 			_exit(100 - ret);
@@ -495,7 +506,7 @@ TEST_F(notify, wait_sleeps_on_after_destroy)
 	pid_t pid;
 
 	ASSERT_GE(fd2, 0);
-	pid = wait_in_child(self->fd, 1, 0, cur, 60 * SEC, cur + 1);
+	pid = wait_in_child(self->fd, 1, 0, cur, 60 * SEC, cur + 1, false);
 	ASSERT_GT(pid, 0);
 	ASSERT_TRUE(wait_until_asleep(pid, pid, how)) TH_LOG("waiter: %s", how);
 	ASSERT_EQ(0, sd_destroy_id(fd2, self->id));
@@ -569,6 +580,89 @@ TEST_F(notify, wait_survives_close_of_its_fd)
 	EXPECT_GE(now_ns() - t0, w.timeout_ns);
 	EXPECT_EQ(2U, nr_attached(fd2));
 	close(fd2);
+}
+
+/* voluntary_ctxt_switches of process @pid's main thread, or -1. */
+static long task_nvcsw(pid_t pid)
+{
+	char buf[2048], *p;
+
+	if (read_task_file(pid, pid, "status", buf, sizeof(buf)) < 0)
+		return -1;
+	p = strstr(buf, "\nvoluntary_ctxt_switches:");
+	return p ? strtol(p + 25, NULL, 10) : -1;
+}
+
+/*
+ * Interrupt a process sleeping in a WAIT with the given timeout: with
+ * SIGSTOP, stop it and continue it (SIGCONT), with no handler installed;
+ * with SIGUSR1, signal its SA_RESTART handler.  If it goes back to sleep
+ * in WAIT, NOTIFY the channel from this process.  Returns the waiter's
+ * exit code (see wait_in_child()).
+ */
+static int interrupt_waiter(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(notify) *self, __u32 flags,
+			    __u64 timeout_ns, int sig)
+{
+	__u64 cur = cur_seq(self->fd, 2);
+	int status = 0, i;
+	long nvcsw = -1;
+	char how[96];
+	pid_t pid;
+
+	pid = wait_in_child(self->fd, 2, flags, cur, timeout_ns, cur + 1,
+			    sig == SIGUSR1);
+	EXPECT_GT(pid, 0);
+	if (pid <= 0)
+		return -1;
+	EXPECT_TRUE(wait_until_asleep(pid, pid, how)) TH_LOG("waiter: %s", how);
+	if (sig == SIGSTOP) {
+		EXPECT_EQ(0, kill(pid, SIGSTOP));
+		EXPECT_EQ(pid, waitpid(pid, &status, WUNTRACED));
+		EXPECT_TRUE(WIFSTOPPED(status));
+		EXPECT_EQ(0, kill(pid, SIGCONT));
+	} else {
+		nvcsw = task_nvcsw(pid);
+		EXPECT_EQ(0, kill(pid, sig));
+	}
+	/*
+	 * Wait until it has returned, or sleeps in WAIT again (a new sleep:
+	 * after a stop, or with more voluntary switches than before).
+	 */
+	for (i = 0; i < 1000; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		if (asleep_in_wait(pid, pid, how) && task_nvcsw(pid) > nvcsw)
+			break;
+		usleep(10000);
+	}
+	EXPECT_EQ(0, sd_notify(self->fd, 2, NULL));
+	return reap(pid);
+}
+
+/* A relative WAIT whose process is stopped and continued fails with EINTR. */
+TEST_F(notify, wait_relative_eintr_on_stop_cont)
+{
+	EXPECT_EQ(100 + EINTR, interrupt_waiter(_metadata, self, 0, 60 * SEC, SIGSTOP));
+}
+
+/* An absolute WAIT is restarted across a stop and continue, then woken by NOTIFY. */
+TEST_F(notify, wait_abstime_restarts_after_stop_cont)
+{
+	EXPECT_EQ(0, interrupt_waiter(_metadata, self, SHMDEV_WAIT_ABSTIME,
+				      now_ns() + 60 * SEC, SIGSTOP));
+}
+
+/* A WAIT without limit is restarted across a stop and continue, then woken by NOTIFY. */
+TEST_F(notify, wait_forever_restarts_after_stop_cont)
+{
+	EXPECT_EQ(0, interrupt_waiter(_metadata, self, 0, SHMDEV_WAIT_FOREVER, SIGSTOP));
+}
+
+/* A WAIT without limit is restarted after an SA_RESTART handler, then woken by NOTIFY. */
+TEST_F(notify, wait_forever_sa_restart_restarted)
+{
+	EXPECT_EQ(0, interrupt_waiter(_metadata, self, 0, SHMDEV_WAIT_FOREVER, SIGUSR1));
 }
 
 #define PINGPONG_ROUNDS	100000

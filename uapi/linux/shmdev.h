@@ -273,9 +273,17 @@ struct shmdev_notify {
  * Returns 0 at once if the channel's sequence already differs from @seq,
  * so a notification that lands between reading the sequence and calling
  * WAIT is never lost.  Fails with ETIMEDOUT when the time runs out (and
- * still writes the current sequence to @seq).  A signal makes a relative
- * wait fail with EINTR; an absolute wait is restarted after a handler
- * installed with SA_RESTART, which cannot extend its deadline.
+ * still writes the current sequence to @seq).  A signal makes a wait with
+ * a finite relative timeout fail with EINTR, even after a handler
+ * installed with SA_RESTART (a restart would start the timeout again); an
+ * absolute wait, and one with %SHMDEV_WAIT_FOREVER, is restarted after
+ * such a handler, which cannot extend an absolute deadline.  As for
+ * epoll_wait() and the other calls signal(7) lists, a wait with a finite
+ * relative timeout also fails with EINTR when its process is stopped by a
+ * stop signal such as SIGSTOP and continued with SIGCONT, with no signal
+ * handler installed; an absolute wait, and one with %SHMDEV_WAIT_FOREVER,
+ * is then restarted and goes on waiting (an absolute one until the same
+ * deadline).
  *
  * A wait is on the region, not on its name or the file descriptor.  A
  * DESTROY of the region while a thread sleeps in WAIT does not end the
