@@ -30,7 +30,9 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 /*
  * The kernel's own choice of address for a file mapping: 2 MiB aligned
  * where transparent huge pages exist (not on PREEMPT_RT), else the mm's
- * default, which 6.9 moved from a hook in the mm to mm_get_unmapped_area().
+ * default, which 6.9 moved from a hook in the mm to
+ * mm_get_unmapped_area(mm, ...), and which later kernels (seen in 7.2)
+ * take for the current mm without the argument.
  */
 static inline unsigned long
 shmdev_default_unmapped_area(struct file *file, unsigned long addr,
@@ -39,8 +41,10 @@ shmdev_default_unmapped_area(struct file *file, unsigned long addr,
 {
 #if defined(CONFIG_TRANSPARENT_HUGEPAGE)
 	return thp_get_unmapped_area(file, addr, len, pgoff, flags);
-#elif defined(SHMDEV_HAVE_MM_GET_UNMAPPED_AREA)
+#elif defined(SHMDEV_HAVE_MM_GET_UNMAPPED_AREA_MM)
 	return mm_get_unmapped_area(current->mm, file, addr, len, pgoff, flags);
+#elif defined(SHMDEV_HAVE_MM_GET_UNMAPPED_AREA)
+	return mm_get_unmapped_area(file, addr, len, pgoff, flags);
 #else
 	return current->mm->get_unmapped_area(file, addr, len, pgoff, flags);
 #endif
