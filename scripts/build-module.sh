@@ -3,6 +3,11 @@
 # Copy Kbuild, module/ and uapi/ from $SRC into OUTDIR (default
 # $CACHE/build/KVER/mod; kbuild writes objects beside the sources), build
 # with W=1 and fail on any warning.  Prints MOD=<path to shmdev.ko>.
+# KSUITE (from scripts/kernels.sh's SUITE=) is the Debian suite of the
+# headers: a kernel of the host's own suite (or one built here, KSUITE
+# empty) is built on the host; any other is built with the compiler its
+# headers name (CONFIG_CC_VERSION_TEXT) inside a build root of its suite
+# (scripts/buildroot.sh), with $CACHE mounted at the same path.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -19,8 +24,46 @@ rm -rf "$out"
 mkdir -p "$out"
 cp -a "$SRC/Kbuild" "$SRC/module" "$SRC/uapi" "$out/"
 
+# Where to run make: "" (the host) or a build root.
+build_root() {
+	local host suite=${KSUITE:-} gcc r
+	host=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+	suite=${suite%-security}
+	suite=${suite%-updates}
+	[ -z "$suite" ] || [ "$suite" = "$host" ] && return 0
+	gcc=$(sed -nE 's/^CONFIG_CC_VERSION_TEXT=".*gcc-([0-9]+) .*/\1/p' "$kdir/.config")
+	[ -n "$gcc" ] || die "$kdir/.config names no gcc-N compiler"
+	r=$("$TOP/scripts/buildroot.sh" "$suite" "$gcc") || die "no $suite build root with gcc-$gcc"
+	eval "$r"
+	echo "$ROOT"
+}
+
+# make in the build root $1 (private mounts, gone when it exits).
+make_in() {
+	local root=$1
+	shift
+	if [ -z "$root" ]; then
+		make "$@"
+		return
+	fi
+	mkdir -p "$root$CACHE"
+	unshare -m --propagation private -- sh -ec '
+		root=$1 cache=$2; shift 2
+		mount -t proc proc "$root/proc"
+		mount --bind "$cache" "$root$cache"
+		exec chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 make "$@"
+	' make-in "$root" "$CACHE" "$@"
+}
+
+root=$(build_root)
+if [ -n "$root" ]; then
+	case $out:$kdir in
+	"$CACHE"/*:"$CACHE"/*) ;;
+	*) die "a build in $root needs OUTDIR and KDIR under $CACHE" ;;
+	esac
+fi
 log=$out/build.log
-if ! make -C "$kdir" M="$out" W=1 "$@" modules >"$log" 2>&1; then
+if ! make_in "$root" -C "$kdir" M="$out" W=1 "$@" modules >"$log" 2>&1; then
 	cat "$log" >&2
 	die "module build failed for $kver (log: $log)"
 fi

@@ -1,173 +1,111 @@
 #!/bin/bash
-# Usage: scripts/kernels.sh 6.1|6.12|6.12-rt|6.12-debug
-# Pick the newest Debian build of that kernel line for which the unsigned
-# image, both header packages and the kbuild package exist at one Debian
-# version; download and unpack them under $CACHE/kernels/ (never onto the
-# host system) and print shell lines: KVER= KDIR= KIMAGE= DEBVER=
-# SHMDEV_KVER_6_1=6.1.0-56 / SHMDEV_KVER_6_12=6.12.117+deb12 pin the ABI.
-# 6.12-rt is Debian's PREEMPT_RT flavour (linux-image-ABI-rt-amd64-unsigned,
-# linux-headers-ABI-rt-amd64, linux-headers-ABI-common-rt) at exactly the
-# ABI and Debian version chosen for 6.12; it fails if that set is
-# incomplete.  6.12-debug is built from source by scripts/debug-kernel.sh.
+# Usage: scripts/kernels.sh LINE
+# Fetch the Debian kernel of one line of the matrix (scripts/lib.sh):
+#   6.1         Debian 12's LTS kernel, linux-image-6.1.0-NN-amd64-unsigned
+#   6.12        Debian 12's 6.12 line, 6.12.NNN+deb12
+#   6.12-rt     its PREEMPT_RT flavour, at exactly the 6.12 line's build
+#   6.12-debug  built from Debian's source (scripts/debug-kernel.sh)
+#   7.2         Debian unstable's 7.2 line, 7.2.NN+debNN
+#   X.Y-rc      Debian experimental's release candidate X.Y~rcN (7.3-rc);
+#               when experimental has moved on to a newer rc line, that
+#               one, said loudly
+# The newest build is picked at run time: the newest Debian version at
+# which the image (and modules), both header packages and the kbuild
+# package all exist (scripts/kapt.sh's lists).  They are downloaded and
+# unpacked under $CACHE/kernels/ (never onto the host system).  Prints
+# shell lines KVER= KDIR= KIMAGE= MODDIR= DEBVER= SUITE= (the Debian
+# suite, which decides where the module is built: scripts/build-module.sh).
+# SHMDEV_KVER_6_1=6.1.0-NN, SHMDEV_KVER_6_12=6.12.NNN+deb12,
+# SHMDEV_KVER_7_2=7.2.NN+debNN, SHMDEV_KVER_7_3_RC=7.3 pin a line's ABI.
+# Exits 3 when an rc line has no complete set in the registry (experimental
+# comes and goes); any other failure exits 1.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 line=${1:-}
+rc=
 case $line in
-6.1) abi_re='6\.1\.0-[0-9]+'; pin=${SHMDEV_KVER_6_1:-} ;;
-6.12) abi_re='6\.12\.[0-9]+\+deb12'; pin=${SHMDEV_KVER_6_12:-} ;;
-6.12-rt) ;;
+6.1) abi_re='6\.1\.0-[0-9]+' ;;
+6.12 | 6.12-rt) abi_re='6\.12\.[0-9]+\+deb12' ;;
 6.12-debug) exec "$TOP/scripts/debug-kernel.sh" ;;
-*) die "usage: kernels.sh 6.1|6.12|6.12-rt|6.12-debug" ;;
+7.2) abi_re='7\.2\.[0-9]+\+deb[0-9]+' ;;
+[0-9]*.[0-9]*-rc) abi_re='[0-9]+\.[0-9]+' rc=${line%-rc} ;;
+*) die "usage: kernels.sh 6.1|6.12|6.12-rt|6.12-debug|7.2|X.Y-rc" ;;
 esac
+# shellcheck source-path=SCRIPTDIR source=kpkg.sh
+. "$TOP/scripts/kpkg.sh"
+pinvar=SHMDEV_KVER_$(tr '.a-z-' '_A-Z_' <<<"${line%-rt}")
+pin=${!pinvar:-}
 kdir=$CACHE/kernels
 mkdir -p "$kdir"
-choice=$kdir/choice-$line${pin:+-$pin}
-ttl=${SHMDEV_KERNEL_TTL:-86400}
 
-# Print "Package Version Depends" for every version of the named packages.
-pkg_versions() {
-	apt-cache show "$@" 2>/dev/null | awk '
-		/^Package:/ { p = $2 } /^Version:/ { v = $2 }
-		/^Depends:/ { d = $0; sub(/^Depends: */, "", d); gsub(/ /, "", d) }
-		/^$/ { if (p != "") print p, v, d; p = v = d = "" }
-		END { if (p != "") print p, v, d }'
-}
-
-# Has package $1 got version $2 in the listing $3?
-has() { grep -q "^$1 $2 " <<<"$3"; }
-
-# The ABIs of this line that have an unsigned image, newest first.
-list_abis() {
-	apt-cache pkgnames linux-image-"$line" |
-		sed -nE "s/^linux-image-($abi_re)-amd64-unsigned\$/\\1/p" |
-		sort -rV
-}
-
-# sudo when not root.
-as_root() {
-	[ "$(id -u)" -eq 0 ] || echo sudo
-}
-
-pick() {
-	local abis abi info v kb kbinfo
+# The ABIs to consider, newest first: the pin, or every ABI of the line
+# (for an rc line, those at or above X.Y).
+abis() {
 	if [ -n "$pin" ]; then
-		abis=$pin
+		echo "$pin"
+	elif [ -n "$rc" ]; then
+		kpkg_abis "$abi_re" | awk -v base="$rc" '
+			{ split($1, a, "."); split(base, b, ".") }
+			a[1] > b[1] || (a[1] == b[1] && a[2] >= b[2])'
 	else
-		abis=$(list_abis)
-		if [ -z "$abis" ]; then
-			# A new machine may have empty package lists.
-			note "no $line kernels in apt's lists; running apt-get update"
-			$(as_root) apt-get update -q >/dev/null 2>&1 || true
-			abis=$(list_abis)
-		fi
+		kpkg_abis "$abi_re"
 	fi
-	[ -n "$abis" ] || die "no linux-image-$line.*-amd64-unsigned in apt (run apt-get update?)"
-	for abi in $abis; do
-		info=$(pkg_versions "linux-image-$abi-amd64-unsigned" \
-			"linux-headers-$abi-amd64" "linux-headers-$abi-common")
-		while read -r v; do
-			has "linux-headers-$abi-amd64" "$v" "$info" || continue
-			has "linux-headers-$abi-common" "$v" "$info" || continue
-			kb=$(grep "^linux-headers-$abi-amd64 $v " <<<"$info" |
-				grep -oE 'linux-kbuild-[^(,|]+' | head -n1)
-			[ -n "$kb" ] || continue
-			kbinfo=$(pkg_versions "$kb")
-			has "$kb" "$v" "$kbinfo" || continue
-			echo "$abi $v $kb"
+}
+
+# "ABI VERSION" of the newest complete amd64 set.
+pick() {
+	local abi v
+	for abi in $(abis); do
+		for v in $(kpkg_versions "linux-headers-$abi-amd64"); do
+			[ -z "$rc" ] || [[ $v == *"~rc"* ]] || continue
+			kpkg_headers_set "$abi-amd64" "$v" >/dev/null || continue
+			kpkg_image_pkgs "$abi-amd64" "$v" >/dev/null || continue
+			echo "$abi $v"
 			return 0
-		done < <(awk -v p="linux-image-$abi-amd64-unsigned" '$1 == p { print $2 }' <<<"$info" |
-			sort -rV)
+		done
 		note "skipping $abi: no complete image/headers/kbuild set"
 	done
 	return 1
 }
 
-# Unpack one flavour: download the four packages at $debver into
-# $kdir/$kver, fix the headers' include.  Args: KVER IMAGE HEADERS COMMON KBUILD.
-fetch() {
-	local kver=$1 root=$kdir/$1 stamp deb mk
-	shift
-	stamp=$root/.complete-$debver
-	[ -e "$stamp" ] && return 0
-	note "fetching Debian kernel $kver ($debver)"
-	rm -rf "$root"
-	mkdir -p "$root/debs"
-	(cd "$root/debs" && apt-get download -qq -o APT::Sandbox::User=root \
-		"${@/%/=$debver}" >/dev/null) || {
-		rm -rf "$root"
-		return 1
-	}
-	for deb in "$root"/debs/*.deb; do
-		dpkg-deb -x "$deb" "$root" || die "cannot unpack $deb"
-	done
-	rm -rf "$root/debs"
-	# The -amd64 Makefile includes the -common one by absolute /usr/src
-	# path; make it relative to itself so the unpacked copy is used.
-	mk=$root/usr/src/linux-headers-$kver/Makefile
-	sed -i -E "s|^include /usr/src/(linux-headers-[^/]+/Makefile)|include \$(dir \$(lastword \$(MAKEFILE_LIST)))../\\1|" "$mk"
-	grep -q '^include /usr/src' "$mk" && die "could not fix the include in $mk"
-	touch "$stamp"
-}
-
-emit() { # KVER
-	local root=$kdir/$1
-	KDIR=$root/usr/src/linux-headers-$1
-	KIMAGE=$root/boot/vmlinuz-$1
-	{ [ -f "$KDIR/Makefile" ] && [ -f "$KIMAGE" ]; } || die "incomplete unpack in $root (remove it)"
-	printf 'KVER=%q\n' "$1"
-	printf 'KDIR=%q\n' "$KDIR"
-	printf 'KIMAGE=%q\n' "$KIMAGE"
-	printf 'DEBVER=%q\n' "$debver"
-}
-
-if [ "$line" = 6.12-rt ]; then
-	# Exactly the build chosen for 6.12 (which is fetched as well).
-	k=$("$0" 6.12) || die "cannot resolve the 6.12 line"
-	eval "$k"
-	# shellcheck disable=SC2153 # KVER and DEBVER come from the eval
-	abi=${KVER%-amd64} debver=$DEBVER
-	kver=$abi-rt-amd64
-	if [ ! -e "$kdir/$kver/.complete-$debver" ]; then
-		info=$(pkg_versions "linux-image-$kver-unsigned" "linux-headers-$kver")
-		has "linux-image-$kver-unsigned" "$debver" "$info" ||
-			die "no linux-image-$kver-unsigned at $debver (the 6.12 line's version)"
-		has "linux-headers-$kver" "$debver" "$info" ||
-			die "no linux-headers-$kver at $debver"
-		deps=$(grep "^linux-headers-$kver $debver " <<<"$info")
-		common=$(grep -oE 'linux-headers-[^(,|]+-common[^(,|]*' <<<"$deps" | head -n1)
-		kbuild=$(grep -oE 'linux-kbuild-[^(,|]+' <<<"$deps" | head -n1)
-		{ [ -n "$common" ] && [ -n "$kbuild" ]; } || die "cannot read the dependencies of linux-headers-$kver"
-		fetch "$kver" "linux-image-$kver-unsigned" "linux-headers-$kver" "$common" "$kbuild" ||
-			die "apt-get download of kernel $kver ($debver) failed"
+if ! sel=$(pick); then
+	if [ -n "$rc" ]; then
+		note "NOTE: Debian's registry has no complete $line kernel set" \
+			"(experimental, linux-image/headers/kbuild of $rc~rcN or a newer rc line)${pin:+ (pinned $pin)}"
+		exit 3
 	fi
-	emit "$kver"
-	exit 0
-fi
-
-cached=0
-if [ -s "$choice" ] && [ $(($(date +%s) - $(stat -c %Y "$choice"))) -lt "$ttl" ]; then
-	read -r abi debver kbuild <"$choice"
-	cached=1
-elif sel=$(pick); then
-	echo "$sel" >"$choice"
-	read -r abi debver kbuild <<<"$sel"
-elif [ -s "$choice" ]; then
-	read -r abi debver kbuild <"$choice"
-	note "apt has no complete $line set now; reusing the cached choice $abi ($debver)"
-else
 	die "cannot find a complete Debian kernel set for line $line${pin:+ (pinned $pin)}"
 fi
-
-kver=$abi-amd64
-if ! fetch "$kver" "linux-image-$kver-unsigned" "linux-headers-$kver" \
-	"linux-headers-$abi-common" "$kbuild"; then
-	# A cached choice may have left the archive since: pick again once.
-	if [ "$cached" = 1 ] && [ -z "${SHMDEV_KERNELS_REPICK:-}" ]; then
-		rm -f "$choice"
-		SHMDEV_KERNELS_REPICK=1 exec "$0" "$line"
-	fi
-	die "apt-get download of kernel $kver ($debver) failed"
+read -r abi debver <<<"$sel"
+if [ -n "$rc" ] && [ "$abi" != "$rc" ]; then
+	note "NOTE: line $line: experimental now carries $abi ($debver), not $rc; testing $abi"
 fi
-emit "$kver"
+flavour=amd64
+[ "$line" = 6.12-rt ] && flavour=rt-amd64
+kver=$abi-$flavour
+read -r _ hdr common kbuild < <(kpkg_headers_set "$kver" "$debver") ||
+	die "no complete headers/kbuild set of $kver at $debver"
+img=$(kpkg_image_pkgs "$kver" "$debver") || die "no image of $kver at $debver"
+# shellcheck disable=SC2086 # $img is one or two package names
+kpkg_fetch "$kdir/$kver" "$debver" $img "$hdr" "$common" "$kbuild" ||
+	die "apt-get download of kernel $kver ($debver) failed"
+
+root=$kdir/$kver
+KDIR=$root/usr/src/linux-headers-$kver
+KIMAGE=
+for f in "$root/boot/vmlinuz-$kver" "$root/usr/lib/modules/$kver/vmlinuz"; do
+	[ -f "$f" ] && KIMAGE=$f && break
+done
+MODDIR=
+for d in "$root/lib/modules/$kver" "$root/usr/lib/modules/$kver"; do
+	[ -d "$d/kernel" ] && MODDIR=$d && break
+done
+{ [ -f "$KDIR/Makefile" ] && [ -n "$KIMAGE" ]; } || die "incomplete unpack in $root (remove it)"
+printf 'KVER=%q\n' "$kver"
+printf 'KDIR=%q\n' "$KDIR"
+printf 'KIMAGE=%q\n' "$KIMAGE"
+printf 'MODDIR=%q\n' "$MODDIR"
+printf 'DEBVER=%q\n' "$debver"
+printf 'SUITE=%q\n' "$(kpkg_field "$hdr" "$debver" 3)"
