@@ -6,15 +6,20 @@
 #   make modules      build shmdev.ko against KDIR
 #   make userspace    build userspace tools on the host
 #   make selftests    build the kselftests on the host
-#   make check        checkpatch, sparse (every kernel of the matrix), kernel-doc
+#   make check        checkpatch, sparse (every kernel of the matrix), kernel-doc,
+#                     and W=1 builds against every Debian kernel flavour
 #   make test         build and run the kselftests in QEMU guests on
-#                     6.1, 6.12, 6.12-rt (PREEMPT_RT) and 6.12-debug (built
-#                     from source once: KASAN, lockdep, kmemleak, ...)
+#                     6.1, 6.12, 6.12-rt (PREEMPT_RT), 6.12-debug (built
+#                     from source once: KASAN, lockdep, kmemleak, ...),
+#                     7.2 (Debian unstable) and 7.3-rc (experimental)
+#   make fresh-check  run make check and make test in a new minimal Debian 12
+#                     root filesystem (mmdebstrap), as on a brand-new machine
 #   make demo         boot a guest and run the demo
 #   make clean        remove build products
 #
 # Rig variables (environment): SHMDEV_CACHE, SHMDEV_KERNELS, SHMDEV_KERNEL,
-# SHMDEV_KVER_6_1, SHMDEV_KVER_6_12, SHMDEV_TIMEOUT, SHMDEV_TEST_TIMEOUT,
+# SHMDEV_KVER_6_1, SHMDEV_KVER_6_12, SHMDEV_KVER_7_2, SHMDEV_KVER_7_3_RC,
+# SHMDEV_COMPILE_MATRIX, SHMDEV_TIMEOUT, SHMDEV_TEST_TIMEOUT,
 # SHMDEV_STRESS_SECONDS, SHMDEV_DEBUG_*, SHMDEV_JOBS, SHMDEV_KVM,
 # SHMDEV_VERBOSE; see `make help`.
 
@@ -29,7 +34,7 @@ CACHE := $(or $(SHMDEV_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/shmdev)
 O ?=
 sub_o = $(if $(O),O=$(O)/$(1))
 
-.PHONY: all modules modules_install clean userspace selftests check test demo help
+.PHONY: all modules modules_install clean userspace selftests check test fresh-check demo help
 
 all: userspace
 ifneq ($(wildcard $(KDIR)/Makefile),)
@@ -73,6 +78,9 @@ check:
 test:
 	scripts/test.sh
 
+fresh-check:
+	scripts/fresh-check.sh
+
 demo:
 	scripts/demo.sh
 
@@ -83,11 +91,14 @@ help:
 	@echo "  O=...                    host build output: O/userspace, O/selftests"
 	@echo "                           (default: userspace/build, selftests/build)"
 	@echo "  SHMDEV_CACHE=...         cache for kernels, sources, guest builds, logs ($(CACHE))"
-	@echo "  SHMDEV_KERNELS='6.1 6.12 6.12-rt 6.12-debug'  kernel lines for check/test"
+	@echo "  SHMDEV_KERNELS='6.1 6.12 6.12-rt 6.12-debug 7.2 7.3-rc'  kernel lines for check/test"
 	@echo "                           (a subset for quick work, e.g. SHMDEV_KERNELS=6.12)"
 	@echo "  SHMDEV_KERNEL=6.12       kernel line for demo"
-	@echo "  SHMDEV_KVER_6_1=6.1.0-NN, SHMDEV_KVER_6_12=6.12.NNN+deb12  pin Debian kernel ABIs"
+	@echo "  SHMDEV_KVER_6_1=6.1.0-NN, SHMDEV_KVER_6_12=6.12.NNN+deb12,"
+	@echo "  SHMDEV_KVER_7_2=7.2.NN+debNN, SHMDEV_KVER_7_3_RC=7.3  pin Debian kernel ABIs"
 	@echo "                           (6.12-rt and 6.12-debug follow the 6.12 choice)"
+	@echo "  SHMDEV_COMPILE_MATRIX=0  make check without the compile-only matrix"
+	@echo "  SHMDEV_KERNEL_TTL=86400  how long (s) Debian's package lists are trusted"
 	@echo "  SHMDEV_TIMEOUT=1200      host-side QEMU timeout (s; debug kernel 3600)"
 	@echo "  SHMDEV_TEST_TIMEOUT=300  per-test timeout in the guest (s; debug kernel 900)"
 	@echo "  SHMDEV_STRESS_SECONDS=10 exported to the tests (debug kernel 60)"

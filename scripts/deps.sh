@@ -3,12 +3,19 @@
 # when everything is already there.
 set -euo pipefail
 
-# The kbuild packages' tools need libelf1, libssl3, zlib1g and pahole
-# (dwarves); Debian's headers name gcc-12 (bookworm's gcc).
+# Everything every step needs, on a Debian 12 machine that has only the
+# essential packages, apt and make (scripts/fresh-check.sh proves it):
+# - guests: qemu-system-x86, busybox-static, cpio, kmod (modinfo), zstd, xz;
+# - Debian 12's kernel headers: gcc-12, their kbuild tools' libelf1,
+#   libssl3, zlib1g, and pahole (dwarves); sparse for make check;
+# - the 6.12-debug kernel built from source: flex, bison, bc, perl,
+#   libelf-dev, libssl-dev, time (/usr/bin/time);
+# - kernels of newer Debian suites: mmdebstrap makes their build roots
+#   (scripts/buildroot.sh); ca-certificates for https mirrors.
 pkgs=(
 	qemu-system-x86 busybox-static sparse dwarves cpio kmod zstd xz-utils
 	bc gcc gcc-12 binutils make libc6-dev perl python3 libelf-dev libelf1
-	libssl3 zlib1g
+	libssl3 zlib1g flex bison libssl-dev time mmdebstrap ca-certificates
 )
 
 # One dpkg-query for all: a warm machine runs no apt at all.
