@@ -55,8 +55,8 @@ shmdev_default_unmapped_area(struct file *file, unsigned long addr,
  * in 7.2); NULL means the allocating task's policy, which is what the
  * two-argument form used.
  */
-static inline struct folio *shmdev_filemap_alloc_folio(gfp_t gfp,
-							unsigned int order)
+static inline struct folio *
+shmdev_filemap_alloc_folio(gfp_t gfp, unsigned int order)
 {
 #ifdef SHMDEV_HAVE_FILEMAP_ALLOC_FOLIO_POLICY
 	return filemap_alloc_folio(gfp, order, NULL);
