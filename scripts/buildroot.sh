@@ -37,9 +37,11 @@ if [ ! -e "$root/.complete" ]; then
 	rm -rf "$tmp" "$root"
 	"$TOP/scripts/kapt.sh" sources "${sources[@]}" >"$base/$suite.sources"
 	log=$base/$suite-gcc-$gcc.log
+	# The rig's lock descriptors (6-9) are closed: mmdebstrap hands apt a
+	# pipe that dash's "cat >&N" must be able to name with one digit.
 	if ! mmdebstrap --variant=apt --include="$pkgs" \
 		--aptopt='Acquire::Check-Valid-Until "false"' \
-		"$suite" "$tmp" "$base/$suite.sources" >"$log" 2>&1; then
+		"$suite" "$tmp" "$base/$suite.sources" >"$log" 2>&1 6>&- 7>&- 8>&- 9>&-; then
 		tail -n 30 "$log" >&2
 		rm -rf "$tmp"
 		die "mmdebstrap of $suite with gcc-$gcc failed (log: $log)"

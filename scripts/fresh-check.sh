@@ -33,7 +33,7 @@ start=$SECONDS
 rm -rf "$root"
 note "making a minimal Debian 12 root in $root"
 "$TOP/scripts/kapt.sh" sources bookworm bookworm-updates bookworm-security >"$base/bookworm.sources"
-if ! mmdebstrap --variant=apt bookworm "$root" "$base/bookworm.sources" >"$base/mmdebstrap.log" 2>&1; then
+if ! mmdebstrap --variant=apt bookworm "$root" "$base/bookworm.sources" >"$base/mmdebstrap.log" 2>&1 6>&-; then
 	tail -n 30 "$base/mmdebstrap.log" >&2
 	die "mmdebstrap failed (log: $base/mmdebstrap.log)"
 fi
@@ -58,7 +58,7 @@ unshare -m --propagation private -- sh -ec '
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		DEBIAN_FRONTEND=noninteractive ${CI:+CI=$CI} "$@" \
 		bash -c "cd /root/shmdev && $cmd"
-' fresh-check "$root" "$CACHE" "$steps; $cmd" "${pass[@]}" 2>&1 | tee "$CACHE/logs/fresh-check.log" || rc=$?
+' fresh-check "$root" "$CACHE" "$steps; $cmd" "${pass[@]}" 2>&1 6>&- | tee "$CACHE/logs/fresh-check.log" || rc=$?
 note "fresh root: exit $rc after $((SECONDS - start)) s (log: $CACHE/logs/fresh-check.log)"
 # make test's verdict closes the output, as it would on the machine itself.
 verdict=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$CACHE/logs/fresh-check.log" | tail -n1 || true)
