@@ -48,6 +48,9 @@ rc=0
 unshare -m --propagation private -- sh -ec '
 	root=$1 cache=$2 cmd=$3
 	shift 3
+	# The root is a mount point of its own, so the rig can make private
+	# mount namespaces inside it (unshare --propagation private).
+	mount --bind "$root" "$root"
 	mount -t proc proc "$root/proc"
 	mount -t sysfs sys "$root/sys"
 	mount --rbind /dev "$root/dev"
