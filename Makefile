@@ -4,7 +4,15 @@
 #   make              build the module for the running kernel (if its
 #                     headers are installed) and the userspace tools
 #   make modules      build shmdev.ko against KDIR
+#   make modules_install  install shmdev.ko as kbuild does (delegates to
+#                     make -C $(KDIR) M=$(CURDIR) modules_install; honours
+#                     INSTALL_MOD_PATH, INSTALL_MOD_DIR, ...; kbuild runs depmod)
 #   make userspace    build userspace tools on the host
+#   make install      install libshmdev (shared and static), the headers,
+#                     libshmdev.pc, shmdevctl, man pages, bash completion
+#                     and example sources; PREFIX=/usr/local, DESTDIR=...
+#   make deb          build the Debian packages (shmdev-dkms, libshmdev1,
+#                     libshmdev-dev, shmdev-utils) into ../ with debhelper
 #   make selftests    build the kselftests on the host
 #   make check        checkpatch, sparse (every kernel of the matrix), kernel-doc
 #   make test         build and run the kselftests in QEMU guests on
@@ -29,7 +37,8 @@ CACHE := $(or $(SHMDEV_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/shmdev)
 O ?=
 sub_o = $(if $(O),O=$(O)/$(1))
 
-.PHONY: all modules modules_install clean userspace selftests check test demo help
+.PHONY: all modules modules_install install clean userspace selftests check test demo \
+	help deb
 
 all: userspace
 ifneq ($(wildcard $(KDIR)/Makefile),)
@@ -42,6 +51,23 @@ endif
 modules:
 	@test -f $(KDIR)/Makefile || { echo "error: no kernel build tree at $(KDIR) (set KDIR=...)" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+modules_install:
+	@test -f $(KDIR)/Makefile || { echo "error: no kernel build tree at $(KDIR) (set KDIR=...)" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+
+# PREFIX, DESTDIR, LIBDIR, ... reach userspace/Makefile through MAKEFLAGS.
+install:
+	$(MAKE) -C userspace $(call sub_o,userspace) install
+
+# Debian packages from this tree (needs debhelper, dkms; see debian/).
+# The version in debian/changelog must be the one in VERSION.
+deb:
+	@v=$$(cat VERSION); d=$$(dpkg-parsechangelog -S Version); \
+	if [ "$$v" != "$$d" ]; then \
+		echo "error: VERSION says $$v but debian/changelog $$d" >&2; exit 1; \
+	fi
+	dpkg-buildpackage -b -us -uc $(DEB_FLAGS)
 
 clean:
 	@if [ -f $(KDIR)/Makefile ]; then \
@@ -80,6 +106,8 @@ help:
 	@sed -n '/^#   make/,/^#$$/s/^# \{0,1\}//p' Makefile
 	@echo "Variables:"
 	@echo "  KDIR=...                 kernel build tree for 'modules' (default: running kernel)"
+	@echo "  PREFIX=/usr/local, DESTDIR=, LIBDIR=, BINDIR=, ...  for 'install'"
+	@echo "  WERROR=1                 userspace: fail on compiler warnings (project checks)"
 	@echo "  O=...                    host build output: O/userspace, O/selftests"
 	@echo "                           (default: userspace/build, selftests/build)"
 	@echo "  SHMDEV_CACHE=...         cache for kernels, sources, guest builds, logs ($(CACHE))"
