@@ -28,7 +28,7 @@ static const char *const ioctl_names[] = {
 int cmd_api(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
+		{ "json", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct shmdev_api api;
@@ -36,8 +36,8 @@ int cmd_api(int argc, char **argv)
 	unsigned int n;
 
 	reset_getopt();
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'j')
+	while ((c = getopt_long(argc, argv, "J", opts, NULL)) != -1) {
+		if (c == 'J')
 			json = 1;
 		else
 			bad_option(argv);

@@ -30,7 +30,7 @@ static void on_stop(int sig)
 int cmd_frames(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
+		{ "json", no_argument, NULL, 'J' },
 		{ "hold", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -44,9 +44,9 @@ int cmd_frames(int argc, char **argv)
 	char *addr;
 
 	reset_getopt();
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "JH", opts, NULL)) != -1) {
 		switch (c) {
-		case 'j':
+		case 'J':
 			json = 1;
 			break;
 		case 'H':

@@ -30,7 +30,7 @@ int cmd_notify(int argc, char **argv)
 	int c, fd;
 
 	reset_getopt();
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
 		if (c == 'c')
 			channel = arg_u32("channel", optarg);
 		else
@@ -66,7 +66,7 @@ int cmd_wait(int argc, char **argv)
 	const char *name;
 
 	reset_getopt();
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:s:t:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			channel = arg_u32("channel", optarg);

@@ -46,7 +46,7 @@ int cmd_create(int argc, char **argv)
 	int c, fd;
 
 	reset_getopt();
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:m:o", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			channels = arg_u32("channel count", optarg);
@@ -110,7 +110,7 @@ int cmd_info(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "id", required_argument, NULL, 'i' },
-		{ "json", no_argument, NULL, 'j' },
+		{ "json", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct shmdev_info info;
@@ -121,12 +121,12 @@ int cmd_info(int argc, char **argv)
 	uint32_t ch;
 
 	reset_getopt();
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:J", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			idstr = optarg;
 			break;
-		case 'j':
+		case 'J':
 			json = 1;
 			break;
 		default:
@@ -193,7 +193,7 @@ int cmd_rm(int argc, char **argv)
 	int by_id = 0, c, fd, i, ret = EXIT_SUCCESS;
 
 	reset_getopt();
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i", opts, NULL)) != -1) {
 		if (c == 'i')
 			by_id = 1;
 		else
