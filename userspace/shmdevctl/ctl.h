@@ -53,6 +53,8 @@ void usage_error(const char *fmt, ...);
 int report(enum op op, const char *what, const char *name, int err);
 /* report() for the current errno. */
 int fail(enum op op, const char *what, const char *name);
+/* The size a failed create asked for, for its message (0: none). */
+extern uint64_t report_size;
 
 uint64_t arg_u64(const char *what, const char *s);
 uint32_t arg_u32(const char *what, const char *s);

@@ -324,7 +324,7 @@ int cmd_limits(int argc, char **argv)
 	struct out_opts o;
 	struct table *t;
 	struct rlimit rl;
-	uint64_t lim, used, ub = 0;
+	uint64_t lim = 0, used = 0, ub = 0;
 	int hl, hu, have_ub;
 	char path[4200];
 	bool loaded;

@@ -70,6 +70,7 @@ int cmd_create(int argc, char **argv)
 		return EXIT_FAILURE;
 	if (shmdev_create(fd, argv[optind], size, channels, mode, flags, &id,
 			  &created) < 0) {
+		report_size = size;
 		fail(OP_CREATE, "create", argv[optind]);
 		close(fd);
 		return EXIT_FAILURE;

@@ -22,6 +22,7 @@
 const char *prog = "shmdevctl";
 const char *device = SHMDEV_DEVICE_PATH;
 const char *current_cmd;
+uint64_t report_size;
 
 void usage_error(const char *fmt, ...)
 {
@@ -135,7 +136,7 @@ static void open_hint(int err)
 
 int report(enum op op, const char *what, const char *name, int err)
 {
-	char why[512] = "", b1[128], b2[128];
+	char why[640] = "", b1[128], b2[128], sz[96] = "";
 
 	switch (op) {
 	case OP_OPEN:
@@ -146,8 +147,12 @@ int report(enum op op, const char *what, const char *name, int err)
 	case OP_CREATE:
 		switch (err) {
 		case E2BIG:
-			snprintf(why, sizeof(why), "size too large: it is past "
-				 "the module's %s after rounding up to pages",
+			if (report_size)
+				snprintf(sz, sizeof(sz), " %" PRIu64 " (%s)",
+					 report_size, human_size(report_size,
+								 b2, sizeof(b2)));
+			snprintf(why, sizeof(why), "size%s too large: it is past "
+				 "the module's %s after rounding up to pages", sz,
 				 param_str("max_region_bytes", b1, sizeof(b1)));
 			break;
 		case ENOSPC:
@@ -187,6 +192,11 @@ int report(enum op op, const char *what, const char *name, int err)
 		case EBADF:
 			snprintf(why, sizeof(why), "%s is not open for writing",
 				 device);
+			break;
+		case EACCES:
+			snprintf(why, sizeof(why), "permission denied by the "
+				 "existing region's owner and mode ('%s info %s' "
+				 "shows them)", prog, name ? name : "NAME");
 			break;
 		default:
 			break;
