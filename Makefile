@@ -15,6 +15,8 @@
 #                     libshmdev-dev, shmdev-utils) into ../ with debhelper
 #   make selftests    build the kselftests on the host
 #   make check        checkpatch, sparse (every kernel of the matrix), kernel-doc
+#   make check-host   host tests of the install, library, man pages, README
+#                     example and shmdevctl's error paths (no module needed)
 #   make test         build and run the kselftests in QEMU guests on
 #                     6.1, 6.12, 6.12-rt (PREEMPT_RT) and 6.12-debug (built
 #                     from source once: KASAN, lockdep, kmemleak, ...)
@@ -38,7 +40,7 @@ O ?=
 sub_o = $(if $(O),O=$(O)/$(1))
 
 .PHONY: all modules modules_install install clean userspace selftests check test demo \
-	help deb
+	help deb check-host
 
 all: userspace
 ifneq ($(wildcard $(KDIR)/Makefile),)
@@ -95,6 +97,9 @@ selftests:
 
 check:
 	scripts/check.sh
+
+check-host:
+	userspace/tests/host-test.sh
 
 test:
 	scripts/test.sh
