@@ -12,7 +12,7 @@
 #                     libshmdev.pc, shmdevctl, man pages, bash completion
 #                     and example sources; PREFIX=/usr/local, DESTDIR=...
 #   make deb          build the Debian packages (shmdev-dkms, libshmdev1,
-#                     libshmdev-dev, shmdev-utils) into ../ with debhelper
+#                     libshmdev-dev, shmdev-utils) into build/deb (DEBDIR=)
 #   make selftests    build the kselftests on the host
 #   make check        checkpatch, sparse (every kernel of the matrix), kernel-doc
 #   make check-host   host tests of the install, library, man pages, README
@@ -62,14 +62,25 @@ modules_install:
 install:
 	$(MAKE) -C userspace $(call sub_o,userspace) install
 
-# Debian packages from this tree (needs debhelper, dkms; see debian/).
-# The version in debian/changelog must be the one in VERSION.
+# Debian packages from this tree (needs debhelper, dh-dkms; see debian/),
+# built in a copy under DEBDIR so that nothing is written to the tree or
+# its parent; the .debs end up in DEBDIR.  The version in
+# debian/changelog must be the one in VERSION.
+DEBDIR ?= $(CURDIR)/build/deb
+DEB_SRC := Makefile Kbuild VERSION COPYING LICENSES CHANGELOG.md README.md \
+	   module uapi userspace debian
 deb:
 	@v=$$(cat VERSION); d=$$(dpkg-parsechangelog -S Version); \
 	if [ "$$v" != "$$d" ]; then \
 		echo "error: VERSION says $$v but debian/changelog $$d" >&2; exit 1; \
 	fi
-	dpkg-buildpackage -b -us -uc $(DEB_FLAGS)
+	rm -rf $(DEBDIR)
+	mkdir -p $(DEBDIR)/shmdev
+	tar -C $(CURDIR) --exclude=userspace/build --exclude=debian/build \
+		--exclude=debian/tmp --exclude=debian/.debhelper \
+		-cf - $(DEB_SRC) | tar -C $(DEBDIR)/shmdev -xf -
+	cd $(DEBDIR)/shmdev && dpkg-buildpackage -b -us -uc $(DEB_FLAGS)
+	@ls -1 $(DEBDIR)/*.deb
 
 clean:
 	@if [ -f $(KDIR)/Makefile ]; then \
