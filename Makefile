@@ -17,6 +17,8 @@
 #   make check        checkpatch, sparse (every kernel of the matrix), kernel-doc
 #   make check-host   host tests of the install, library, man pages, README
 #                     example and shmdevctl's error paths (no module needed)
+#   make check-deb    make deb and test the packages without installing them
+#                     (KVER=... KDIR=...: also a DKMS build in a private tree)
 #   make test         build and run the kselftests in QEMU guests on
 #                     6.1, 6.12, 6.12-rt (PREEMPT_RT) and 6.12-debug (built
 #                     from source once: KASAN, lockdep, kmemleak, ...)
@@ -40,7 +42,7 @@ O ?=
 sub_o = $(if $(O),O=$(O)/$(1))
 
 .PHONY: all modules modules_install install clean userspace selftests check test demo \
-	help deb check-host
+	help deb check-host check-deb
 
 all: userspace
 ifneq ($(wildcard $(KDIR)/Makefile),)
@@ -111,6 +113,9 @@ check:
 
 check-host:
 	userspace/tests/host-test.sh
+
+check-deb:
+	userspace/tests/deb-test.sh "" $(KVER) $(if $(KVER),$(KDIR))
 
 test:
 	scripts/test.sh
