@@ -98,10 +98,10 @@ static const struct col list_cols[] = {
 	{ "ATTACHED", COL_NUM, "files attached now (lsipc's NATTCH)" },
 	{ "MAPPINGS", COL_NUM, "mappings (VMAs) now" },
 	{ "CHANNELS", COL_NUM, "notification channels" },
-	{ "STATUS",   COL_STR, "'destroyed' once the name is removed, else empty" },
+	{ "STATUS",   COL_STR, "'destroyed' once the name is removed (LIST shows live regions only)" },
 };
 
-#define LIST_DEFAULT "ID,NAME,OWNER,PERMS,SIZE,ATTACHED,MAPPINGS,CHANNELS,STATUS"
+#define LIST_DEFAULT "ID,NAME,OWNER,PERMS,SIZE,ATTACHED,MAPPINGS,CHANNELS"
 
 const char help_list[] =
 "Usage: shmdevctl list [options]\n"

@@ -4,7 +4,8 @@
  * without the module: open() of /dev/shmdev gives a descriptor of
  * /dev/null, every ioctl on it fails with errno $FAKE_ERRNO, and fopen()
  * of /sys/module/shmdev/... or /sys/class/misc/shmdev/... reads
- * $FAKE_SYSFS/... instead.
+ * $FAKE_SYSFS/... instead.  Without $FAKE_ERRNO, LIST and INFO by id
+ * describe two made-up regions (for the table output).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -12,9 +13,11 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <linux/shmdev.h>
 
 static int fake_fd = -1;
 
@@ -54,6 +57,33 @@ int ioctl(int fd, unsigned long req, ...)
 	arg = va_arg(ap, void *);
 	va_end(ap);
 	if (fd == fake_fd && fd >= 0) {
+		if (!e && req == SHMDEV_IOC_LIST) {
+			struct shmdev_list *l = arg;
+			uint64_t *ids = (uint64_t *)(uintptr_t)l->ids_ptr;
+
+			if (l->capacity >= 2) {
+				ids[0] = 3;
+				ids[1] = 7;
+			}
+			l->count = 2;
+			return 0;
+		}
+		if (!e && req == SHMDEV_IOC_INFO) {
+			struct shmdev_info *i = arg;
+			int big = i->id == 7;
+
+			i->size = big ? 1610612736ULL : 8192;
+			i->uid = i->cuid = 0;
+			i->gid = i->cgid = 0;
+			i->mode = big ? 0640 : 0600;
+			i->nr_channels = big ? 64 : 2;
+			i->nr_attached = big;
+			i->nr_mappings = 2 * big;
+			i->region_flags = big ? SHMDEV_REGION_DESTROYED : 0;
+			strcpy(i->name, big ? "frames" : "mailbox");
+			i->seq[0] = 42;
+			return 0;
+		}
 		errno = e ? atoi(e) : ENOTTY;
 		return -1;
 	}

@@ -203,7 +203,7 @@ run_ctl 2 "wait: invalid option '--bogus'" wait foo --bogus
 
 # The messages for the kernel's errors, through a fake device.
 fake=$work/fakedev.so
-if gcc -std=c11 -Wall -Wextra -Werror -shared -fPIC -o "$fake" "$top/userspace/tests/fakedev.c" -ldl; then
+if gcc -std=c11 -Wall -Wextra -Werror -I"$top/uapi" -shared -fPIC -o "$fake" "$top/userspace/tests/fakedev.c" -ldl; then
 	sys=$work/fakesys
 	mkdir -p "$sys/sys/module/shmdev/parameters" "$sys/sys/class/misc/shmdev"
 	echo 1073741824 >"$sys/sys/module/shmdev/parameters/max_region_bytes"
@@ -229,6 +229,15 @@ if gcc -std=c11 -Wall -Wextra -Werror -shared -fPIC -o "$fake" "$top/userspace/t
 	fake_ctl 13 1 "wait 'foo': permission denied by the region's owner and mode" wait foo
 	fake_ctl 2 1 "notify 'foo': no such region" notify foo
 	fake_ctl 25 1 "list: Inappropriate ioctl" list
+	# Tables, from two made-up regions (ids 3 and 7, 8 KiB and 1.5 GiB).
+	LD_PRELOAD=$fake run_ctl 0 "^ID NAME +OWNER PERMS +SIZE ATTACHED MAPPINGS CHANNELS$" list
+	LD_PRELOAD=$fake run_ctl 0 "^ 7 frames +root +rw-r----- 1.5G +1 +2 +64$" list
+	LD_PRELOAD=$fake run_ctl 0 "^7 frames 1610612736 root$" list --raw --noheadings --bytes -o ID,NAME,SIZE,CUSER
+	LD_PRELOAD=$fake run_ctl 0 '"id": 3, "name": "mailbox", "size": 8192, "perms": "rw-------", "mode": "0600", "group": "root"' \
+		list --json --bytes -o ID,NAME,SIZE,PERMS,MODE,GROUP
+	LD_PRELOAD=$fake run_ctl 0 "^ 3 mailbox +root +rw------- +8K +0 +0 +2 +0600$" list -o +MODE
+	LD_PRELOAD=$fake run_ctl 0 "^size: +8192 bytes \\(8K\\)$" info mailbox
+	LD_PRELOAD=$fake run_ctl 0 "^owner: +uid 0 \\(root\\) gid 0 \\(root\\)$" info mailbox
 	LD_PRELOAD=$fake FAKE_SYSFS=$sys run_ctl 0 "max_total_bytes +bytes of all regions +2G +12K +0.00" limits
 	LD_PRELOAD=$fake FAKE_SYSFS=$sys run_ctl 0 '"limit": 2147483648, "used": 12288' limits --json --bytes
 	LD_PRELOAD=$fake FAKE_SYSFS=$sys run_ctl 0 '^max_regions 1024 3 0.29$' limits --raw --noheadings -o RESOURCE,LIMIT,USED,USE%
