@@ -185,6 +185,19 @@ else
 	run_ctl 0 '"limits": \[' limits --json
 fi
 run_ctl 1 "cannot open '/nonexistent': no such device" -d /nonexistent list
+# A device node the user may not open: the hint names its mode and group.
+if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null; then
+	pub=$(mktemp -d /tmp/shmdev-host-test-pub.XXXXXX)
+	chmod 0755 "$pub"
+	cp "$ctl" "$pub/shmdevctl"
+	: >"$pub/node"
+	chmod 0660 "$pub/node"
+	chgrp disk "$pub/node"
+	check "EACCES on the device: hint with its mode and group" \
+		bash -c "runuser -u nobody -- '$pub/shmdevctl' -d '$pub/node' list 2>&1 |
+			 grep -q 'hint: $pub/node is mode 0660, owner root, group disk; members of that group'"
+	rm -rf "$pub"
+fi
 run_ctl 0 "^shmdevctl $version" --version
 run_ctl 0 "^libshmdev $version" -V
 run_ctl 0 "Commands:" --help
