@@ -93,6 +93,8 @@ clean:
 	fi
 	-$(MAKE) -C userspace $(call sub_o,userspace) clean
 	-$(MAKE) -C selftests $(call sub_o,selftests) clean
+	rm -rf build/deb
+	-rmdir build 2>/dev/null || true
 
 userspace:
 	$(MAKE) -C userspace $(call sub_o,userspace)
