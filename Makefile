@@ -4,10 +4,22 @@
 #   make              build the module for the running kernel (if its
 #                     headers are installed) and the userspace tools
 #   make modules      build shmdev.ko against KDIR
+#   make modules_install  install shmdev.ko as kbuild does (delegates to
+#                     make -C $(KDIR) M=$(CURDIR) modules_install; honours
+#                     INSTALL_MOD_PATH, INSTALL_MOD_DIR, ...; kbuild runs depmod)
 #   make userspace    build userspace tools on the host
+#   make install      install libshmdev (shared and static), the headers,
+#                     libshmdev.pc, shmdevctl, man pages, bash completion
+#                     and example sources; PREFIX=/usr/local, DESTDIR=...
+#   make deb          build the Debian packages (shmdev-dkms, libshmdev1,
+#                     libshmdev-dev, shmdev-utils) into build/deb (DEBDIR=)
 #   make selftests    build the kselftests on the host
 #   make check        checkpatch, sparse (every kernel of the matrix), kernel-doc,
 #                     and W=1 builds against every Debian kernel flavour
+#   make check-host   host tests of the install, library, man pages, README
+#                     example and shmdevctl's error paths (no module needed)
+#   make check-deb    make deb and test the packages without installing them
+#                     (KVER=... KDIR=...: also a DKMS build in a private tree)
 #   make test         build and run the kselftests in QEMU guests on
 #                     6.1, 6.12, 6.12-rt (PREEMPT_RT), 6.12-debug (built
 #                     from source once: KASAN, lockdep, kmemleak, ...),
@@ -34,7 +46,8 @@ CACHE := $(or $(SHMDEV_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/shmdev)
 O ?=
 sub_o = $(if $(O),O=$(O)/$(1))
 
-.PHONY: all modules modules_install clean userspace selftests check test fresh-check demo help
+.PHONY: all modules modules_install install clean userspace selftests check test \
+	fresh-check demo help deb check-host check-deb
 
 all: userspace
 ifneq ($(wildcard $(KDIR)/Makefile),)
@@ -48,6 +61,34 @@ modules:
 	@test -f $(KDIR)/Makefile || { echo "error: no kernel build tree at $(KDIR) (set KDIR=...)" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
+modules_install:
+	@test -f $(KDIR)/Makefile || { echo "error: no kernel build tree at $(KDIR) (set KDIR=...)" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+
+# PREFIX, DESTDIR, LIBDIR, ... reach userspace/Makefile through MAKEFLAGS.
+install:
+	$(MAKE) -C userspace $(call sub_o,userspace) install
+
+# Debian packages from this tree (needs debhelper, dh-dkms; see debian/),
+# built in a copy under DEBDIR so that nothing is written to the tree or
+# its parent; the .debs end up in DEBDIR.  The version in
+# debian/changelog must be the one in VERSION.
+DEBDIR ?= $(CURDIR)/build/deb
+DEB_SRC := Makefile Kbuild VERSION COPYING LICENSES CHANGELOG.md README.md \
+	   module uapi userspace debian
+deb:
+	@v=$$(cat VERSION); d=$$(dpkg-parsechangelog -S Version); \
+	if [ "$$v" != "$$d" ]; then \
+		echo "error: VERSION says $$v but debian/changelog $$d" >&2; exit 1; \
+	fi
+	rm -rf $(DEBDIR)
+	mkdir -p $(DEBDIR)/shmdev
+	tar -C $(CURDIR) --exclude=userspace/build --exclude=debian/build \
+		--exclude=debian/tmp --exclude=debian/.debhelper \
+		-cf - $(DEB_SRC) | tar -C $(DEBDIR)/shmdev -xf -
+	cd $(DEBDIR)/shmdev && dpkg-buildpackage -b -us -uc $(DEB_FLAGS)
+	@ls -1 $(DEBDIR)/*.deb
+
 clean:
 	@if [ -f $(KDIR)/Makefile ]; then \
 		$(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
@@ -57,6 +98,8 @@ clean:
 	fi
 	-$(MAKE) -C userspace $(call sub_o,userspace) clean
 	-$(MAKE) -C selftests $(call sub_o,selftests) clean
+	rm -rf build/deb
+	-rmdir build 2>/dev/null || true
 
 userspace:
 	$(MAKE) -C userspace $(call sub_o,userspace)
@@ -75,6 +118,12 @@ selftests:
 check:
 	scripts/check.sh
 
+check-host:
+	userspace/tests/host-test.sh
+
+check-deb:
+	userspace/tests/deb-test.sh "" $(KVER) $(if $(KVER),$(KDIR))
+
 test:
 	scripts/test.sh
 
@@ -88,6 +137,8 @@ help:
 	@sed -n '/^#   make/,/^#$$/s/^# \{0,1\}//p' Makefile
 	@echo "Variables:"
 	@echo "  KDIR=...                 kernel build tree for 'modules' (default: running kernel)"
+	@echo "  PREFIX=/usr/local, DESTDIR=, LIBDIR=, BINDIR=, ...  for 'install'"
+	@echo "  WERROR=1                 userspace: fail on compiler warnings (project checks)"
 	@echo "  O=...                    host build output: O/userspace, O/selftests"
 	@echo "                           (default: userspace/build, selftests/build)"
 	@echo "  SHMDEV_CACHE=...         cache for kernels, sources, guest builds, logs ($(CACHE))"

@@ -102,3 +102,4 @@ module_exit(shmdev_exit);
 
 MODULE_DESCRIPTION("Named shared-memory regions with notification channels");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(SHMDEV_VERSION);

@@ -16,9 +16,28 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+/* Without SHMDEV_VERSION (a build outside the Makefile) say so. */
+#ifndef SHMDEV_VERSION
+#define SHMDEV_VERSION "0-unknown"
+#endif
+
+const char *shmdev_version(void)
+{
+	return SHMDEV_VERSION;
+}
+
 int shmdev_open_path(const char *path, int flags)
 {
-	return open(path, flags | O_CLOEXEC);
+	int fd = open(path, flags | O_CLOEXEC);
+
+	/*
+	 * No node (ENOENT), or a node with no driver behind it (ENXIO,
+	 * ENODEV): report "no device", never ENOENT, which the region calls
+	 * use for "no such region".
+	 */
+	if (fd < 0 && (errno == ENOENT || errno == ENXIO))
+		errno = ENODEV;
+	return fd;
 }
 
 int shmdev_open(int flags)

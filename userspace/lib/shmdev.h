@@ -7,6 +7,9 @@
  * the fixed 64-byte fields) and unpacks the results.
  *
  * Conventions, for every function unless its comment says otherwise:
+ *  - errno ENODEV means the device is missing (module not loaded, see
+ *    shmdev_open()); ENOENT means the region named or numbered does not
+ *    exist: the two are never confused;
  *  - returns 0 on success, or -1 with errno set (by the kernel, or by the
  *    library for the few checks it does itself, which are documented);
  *    errno is left untouched on success;
@@ -18,7 +21,8 @@
  *    file can be attached to one region at most (EBUSY otherwise), and
  *    closing it detaches.
  *
- * Build with:  cc -I<O>/include prog.c -L<O> -lshmdev
+ * Build with:  cc prog.c $(pkg-config --cflags --libs libshmdev)
+ * (from a build tree: cc -I<O>/include prog.c -L<O> -lshmdev).
  */
 #ifndef LIBSHMDEV_SHMDEV_H
 #define LIBSHMDEV_SHMDEV_H
@@ -47,7 +51,15 @@ extern "C" {
  *	O_CLOEXEC is always added; clear FD_CLOEXEC with fcntl(2) if the
  *	descriptor must survive execve().
  *
- * Return: the new file descriptor, or -1 with errno set by open(2).
+ * Errors: ENODEV when there is no shmdev device: the node does not exist
+ * (open(2) said ENOENT: the module is not loaded, or udev has not created
+ * the node) or exists without a driver behind it (ENXIO, ENODEV).  So
+ * ENODEV always means "no device", and ENOENT from the calls that take a
+ * region's name or id always means "no such region".  EACCES: the
+ * caller may not open the node (see its group and mode).  Any other
+ * errno is open(2)'s.
+ *
+ * Return: the new file descriptor, or -1 with errno set.
  */
 int shmdev_open(int flags);
 
@@ -56,9 +68,19 @@ int shmdev_open(int flags);
  * @path: the device node (e.g. inside a chroot or container).
  * @flags: as for shmdev_open().
  *
- * Return: the new file descriptor, or -1 with errno set by open(2).
+ * Return: the new file descriptor, or -1 with errno set as for
+ * shmdev_open() (ENODEV when @path does not exist or has no driver).
  */
 int shmdev_open_path(const char *path, int flags);
+
+/**
+ * shmdev_version() - the version of this library
+ *
+ * Return: a static string such as "0.1.0", the shmdev release the
+ * library comes from (the module reports its own in
+ * /sys/module/shmdev/version).
+ */
+const char *shmdev_version(void);
 
 /* ---------------------------------------------------------------------
  * One wrapper per ioctl
@@ -296,7 +318,9 @@ struct shmdev_region {
  * @out: out: the region; the whole region is mapped, whatever @size.
  *
  * On failure nothing is left open or mapped (a region this call created
- * is destroyed again), and errno tells the first error.  Release with
+ * is destroyed again), and errno tells the first error: ENODEV when
+ * /dev/shmdev is missing (module not loaded), ENOENT when the region does
+ * not exist (without O_CREAT).  Release with
  * shmdev_region_close().
  */
 int shmdev_region_open(const char *name, uint64_t size,

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shmdevctl - inspect and drive shmdev regions from the shell.
+ *
+ * One file per group of subcommands; this one parses the global options
+ * and dispatches, and holds the help texts.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+const char help_api[] =
+"Usage: shmdevctl api [--json]\n"
+"\n"
+"Show what the loaded module supports: its API version, ioctls and flags,\n"
+"the largest region it accepts now, the channel limit and the page size.\n"
+"\n"
+"Options:\n"
+"  -J, --json    JSON output\n"
+"  -h, --help    show this help\n";
+
+const char help_create[] =
+"Usage: shmdevctl create NAME SIZE [--channels N] [--mode OCTAL] [--open]\n"
+"\n"
+"Create a region and print its id.  The region keeps its name after\n"
+"shmdevctl exits, until 'shmdevctl rm NAME'.\n"
+"\n"
+"  NAME              1 to 63 printable ASCII characters, no '/'\n"
+"  SIZE              bytes, or with a K, M or G suffix (powers of 1024);\n"
+"                    rounded up to pages; at most max_region_bytes\n"
+"                    ('shmdevctl limits')\n"
+"\n"
+"Options:\n"
+"  -c, --channels N  notification channels, 1 to 64 (default 1)\n"
+"  -m, --mode OCTAL  permissions, checked as for SysV IPC (default 0600)\n"
+"  -o, --open        open an existing region of that name instead of\n"
+"                    failing (it must be at least SIZE and have N channels)\n"
+"  -h, --help        show this help\n";
+
+const char help_info[] =
+"Usage: shmdevctl info NAME [--json]\n"
+"       shmdevctl info --id ID [--json]\n"
+"\n"
+"Show a region's size, owner, creator, mode, attached files, mappings,\n"
+"flags and the sequence of each channel.  Does not attach to the region.\n"
+"\n"
+"Options:\n"
+"  -i, --id ID   the region with this id rather than a name\n"
+"  -J, --json    JSON output\n"
+"  -h, --help    show this help\n";
+
+const char help_rm[] =
+"Usage: shmdevctl rm NAME...\n"
+"       shmdevctl rm --id ID...\n"
+"\n"
+"Remove regions' names.  The memory stays until the last attached file is\n"
+"closed and the last mapping is gone.  Only the owner, the creator or root\n"
+"may remove a region.  Every name is tried; the exit status is 1 if any\n"
+"failed.\n"
+"\n"
+"Options:\n"
+"  -i, --id      the arguments are region ids\n"
+"  -h, --help    show this help\n";
+
+const char help_notify[] =
+"Usage: shmdevctl notify NAME [--channel N]\n"
+"\n"
+"Advance a channel's sequence, wake its waiters and print the new\n"
+"sequence.\n"
+"\n"
+"Options:\n"
+"  -c, --channel N   the channel (default 0)\n"
+"  -h, --help        show this help\n";
+
+const char help_wait[] =
+"Usage: shmdevctl wait NAME [--channel N] [--seq S] [--timeout MS]\n"
+"\n"
+"Wait until the channel's sequence differs from S and print the new\n"
+"sequence.  Without --seq, S is the current sequence: wait for the next\n"
+"notify.  Exit status 3 when the timeout expires.\n"
+"\n"
+"Options:\n"
+"  -c, --channel N    the channel (default 0)\n"
+"  -s, --seq S        the sequence already seen\n"
+"  -t, --timeout MS   give up after MS milliseconds (default: never)\n"
+"  -h, --help         show this help\n";
+
+const char help_frames[] =
+"Usage: shmdevctl frames NAME [--json] [--hold]\n"
+"\n"
+"Map the region read-only, touch every page and print each page's virtual\n"
+"address and physical frame number (PFN) from /proc/self/pagemap.  The\n"
+"kernel shows PFNs only to CAP_SYS_ADMIN (root); others see \"hidden\".\n"
+"\n"
+"Options:\n"
+"  -J, --json    JSON output\n"
+"  -H, --hold    keep the mapping until SIGINT or SIGTERM\n"
+"  -h, --help    show this help\n";
+
+static const char usage_text[] =
+"Usage: shmdevctl [options] COMMAND [ARGS...]\n"
+"\n"
+"Manage shmdev shared-memory regions (" SHMDEV_DEVICE_PATH ").\n"
+"\n"
+"Commands:\n";
+
+static const char usage_tail[] =
+"\n"
+"Options:\n"
+"  -d, --device PATH   device node to use (default " SHMDEV_DEVICE_PATH ")\n"
+"  -h, --help          show this help and exit\n"
+"  -V, --version       show the versions of shmdevctl, libshmdev and the\n"
+"                      loaded module, and exit\n"
+"\n"
+"'shmdevctl help COMMAND' or 'shmdevctl COMMAND --help' shows a command's\n"
+"options.  See shmdevctl(1).\n"
+"\n"
+"Exit status:\n"
+"  0  success\n"
+"  1  the operation failed (message on stderr)\n"
+"  2  usage error\n"
+"  3  wait: timed out\n";
+
+static int cmd_help(int argc, char **argv);
+
+const struct command commands[] = {
+	{ "api", cmd_api, "show what the loaded module supports", help_api },
+	{ "create", cmd_create, "create a region", help_create },
+	{ "info", cmd_info, "show a region's metadata and channels", help_info },
+	{ "list", cmd_list, "list the regions (columns as lsipc)", help_list },
+	{ "limits", cmd_limits, "show the limits and their usage", help_limits },
+	{ "rm", cmd_rm, "remove regions' names", help_rm },
+	{ "notify", cmd_notify, "advance a channel", help_notify },
+	{ "wait", cmd_wait, "wait for a channel to advance", help_wait },
+	{ "frames", cmd_frames, "show the physical frames of a region",
+	  help_frames },
+	{ "help", cmd_help, "show a command's help", NULL },
+};
+
+const size_t nr_commands = sizeof(commands) / sizeof(commands[0]);
+
+static void print_usage(void)
+{
+	size_t i;
+
+	fputs(usage_text, stdout);
+	for (i = 0; i < nr_commands; i++)
+		printf("  %-8s %s\n", commands[i].name, commands[i].summary);
+	fputs(usage_tail, stdout);
+}
+
+static const struct command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nr_commands; i++)
+		if (!strcmp(name, commands[i].name))
+			return &commands[i];
+	return NULL;
+}
+
+static void print_command_help(const struct command *c)
+{
+	if (!c->help) {
+		printf("Usage: shmdevctl help [COMMAND]\n");
+		return;
+	}
+	fputs(c->help, stdout);
+	if (c->fn == cmd_list)
+		list_print_columns();
+	else if (c->fn == cmd_limits)
+		limits_print_columns();
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc == 1) {
+		print_usage();
+		return EXIT_SUCCESS;
+	}
+	if (argc > 2)
+		usage_error("expected one COMMAND");
+	c = find_command(argv[1]);
+	if (!c)
+		usage_error("unknown command '%s'", argv[1]);
+	print_command_help(c);
+	return EXIT_SUCCESS;
+}
+
+static void print_version(void)
+{
+	char v[128] = "";
+	FILE *f = fopen("/sys/module/shmdev/version", "re");
+
+	if (f) {
+		if (!fgets(v, sizeof(v), f))
+			v[0] = '\0';
+		fclose(f);
+		v[strcspn(v, "\n")] = '\0';
+	}
+	printf("shmdevctl %s\n", SHMDEV_VERSION);
+	printf("libshmdev %s\n", shmdev_version());
+	if (v[0])
+		printf("module    %s\n", v);
+	else if (f)
+		printf("module    loaded, version unknown\n");
+	else
+		printf("module    not loaded\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct command *cmd;
+	int c;
+
+	/* "+": stop at the command name; its options are parsed later. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+d:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			device = optarg;
+			break;
+		case 'h':
+			print_usage();
+			return EXIT_SUCCESS;
+		case 'V':
+			print_version();
+			return EXIT_SUCCESS;
+		default:
+			bad_option(argv);
+		}
+	}
+	if (optind == argc)
+		usage_error("missing command");
+	cmd = find_command(argv[optind]);
+	if (!cmd)
+		usage_error("unknown command '%s'", argv[optind]);
+	current_cmd = cmd->name;
+
+	/* "shmdevctl COMMAND --help" prints the command's help. */
+	for (c = optind + 1; c < argc; c++) {
+		if (!strcmp(argv[c], "--"))
+			break;
+		if (!strcmp(argv[c], "--help") || !strcmp(argv[c], "-h")) {
+			print_command_help(cmd);
+			return EXIT_SUCCESS;
+		}
+	}
+	return cmd->fn(argc - optind, argv + optind);
+}

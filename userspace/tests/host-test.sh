@@ -1,0 +1,262 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host tests of what needs no shmdev module: the build with -Werror,
+# make install with DESTDIR and PREFIX, the library's soname and exports,
+# pkg-config builds of the README's C example and the installed examples,
+# the man pages, the bash completion, and shmdevctl's messages and exit
+# codes on its error paths (under valgrind when installed).
+#
+# Usage: userspace/tests/host-test.sh [WORKDIR]    (run from anywhere)
+# Never loads anything into the kernel.  Exit status 0 when all pass.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+work=${1:-$(mktemp -d /tmp/shmdev-host-test.XXXXXX)}
+mkdir -p "$work"
+root=$work/root
+pass=0 failed=0
+
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
+check() { local what=$1; shift; if "$@" >"$work/last.log" 2>&1; then ok "$what"; else not_ok "$what"; sed 's/^/#   /' "$work/last.log"; fi; }
+
+version=$(cat "$top/VERSION")
+
+# --- build and install ------------------------------------------------
+check "userspace builds with -Wall -Wextra -Werror (WERROR=1)" \
+	make -C "$top/userspace" O="$work/build" WERROR=1
+check "no compiler warning in the build" \
+	bash -c "! make -C '$top/userspace' O='$work/build2' 2>&1 | grep -q 'warning:'"
+check "static build (the guest's) builds with WERROR=1, no warning" \
+	bash -c "! make -C '$top/userspace' O='$work/static' STATIC=1 WERROR=1 2>&1 | grep -q 'warning:'"
+check "make install DESTDIR=... PREFIX=/usr (top level)" \
+	make -C "$top" O="$work/build-top" install DESTDIR="$root" PREFIX=/usr
+
+expected="usr/bin/shmdevctl
+usr/include/linux/shmdev.h
+usr/include/shmdev.h
+usr/lib/libshmdev.a
+usr/lib/libshmdev.so
+usr/lib/libshmdev.so.1
+usr/lib/libshmdev.so.1.0.0
+usr/lib/pkgconfig/libshmdev.pc
+usr/share/bash-completion/completions/shmdevctl
+usr/share/doc/shmdev/examples/Makefile
+usr/share/doc/shmdev/examples/consumer.c
+usr/share/doc/shmdev/examples/msgbox.h
+usr/share/doc/shmdev/examples/producer.c
+usr/share/doc/shmdev/examples/semaphore_pc.c
+usr/share/man/man1/shmdevctl.1
+usr/share/man/man3/libshmdev.3
+usr/share/man/man3/shmdev_create.3
+usr/share/man/man3/shmdev_info.3
+usr/share/man/man3/shmdev_notify.3
+usr/share/man/man3/shmdev_region_open.3
+usr/share/man/man3/shmdev_wait.3"
+for f in $expected; do
+	[ -e "$root/$f" ] || { not_ok "installed $f"; continue; }
+done
+ok "install tree has the library, headers, .pc, tool, man pages, completion, examples"
+check "nothing installed outside /usr" bash -c "[ \"\$(ls '$root')\" = usr ]"
+check "no generic program names in bin" \
+	bash -c "[ \"\$(ls '$root/usr/bin')\" = shmdevctl ]"
+check "PREFIX=/opt/shmdev LIBDIR=/opt/shmdev/lib64 install" \
+	make -C "$top/userspace" O="$work/build" install DESTDIR="$work/root2" \
+		PREFIX=/opt/shmdev LIBDIR=/opt/shmdev/lib64
+check "libshmdev.pc follows PREFIX and LIBDIR" \
+	grep -qx 'libdir=/opt/shmdev/lib64' "$work/root2/opt/shmdev/lib64/pkgconfig/libshmdev.pc"
+
+# --- the library ------------------------------------------------------
+lib=$root/usr/lib/libshmdev.so.1.0.0
+check "soname is libshmdev.so.1" \
+	bash -c "readelf -d '$lib' | grep -q 'Library soname: \[libshmdev.so.1\]'"
+exports=$(nm -D --defined-only "$lib" | awk '$2 == "T" { sub(/@.*/, "", $3); print $3 }' | sort)
+public=$(grep -o '^[a-z].* \**shmdev_[a-z_]*(' "$top/userspace/lib/shmdev.h" |
+	 grep -o 'shmdev_[a-z_]*' | sort)
+check "exports exactly the functions of shmdev.h" [ "$exports" = "$public" ]
+check "symbols carry version LIBSHMDEV_1.0" \
+	bash -c "nm -D --defined-only '$lib' | grep -q 'shmdev_open@@LIBSHMDEV_1.0'"
+check "libshmdev.pc says version $version" \
+	env PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_LIBDIR="$root/usr/lib/pkgconfig" \
+	bash -c "[ \"\$(pkg-config --modversion libshmdev)\" = '$version' ]"
+
+pc() { PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_LIBDIR="$root/usr/lib/pkgconfig" pkg-config "$@"; }
+cat >"$work/hello.c" <<'EOC'
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <shmdev.h>
+
+int main(void)
+{
+	struct shmdev_region r;
+
+	printf("libshmdev %s\n", shmdev_version());
+	if (shmdev_region_open("hello", 4096, 1, 0600, SHMDEV_REGION_O_CREAT, &r) < 0) {
+		printf("region_open: %s\n", strerror(errno));
+		return errno == ENODEV ? 3 : 1;
+	}
+	shmdev_region_close(&r);
+	return 0;
+}
+EOC
+# shellcheck disable=SC2046
+check "a program builds with pkg-config --cflags --libs libshmdev (shared)" \
+	gcc -std=c11 -Wall -Wextra -Werror -o "$work/hello" "$work/hello.c" $(pc --cflags --libs libshmdev)
+check "it links libshmdev.so.1" \
+	bash -c "readelf -d '$work/hello' | grep -q 'NEEDED.*libshmdev.so.1'"
+LD_LIBRARY_PATH=$root/usr/lib "$work/hello" >"$work/hello.out" 2>&1
+rc=$?
+check "without /dev/shmdev the library says ENODEV, not ENOENT (rc $rc)" \
+	bash -c "[ $rc -eq 3 ] && grep -q 'No such device' '$work/hello.out'"
+# shellcheck disable=SC2046
+check "and statically (pkg-config --static, -static)" \
+	gcc -std=c11 -Wall -Wextra -Werror -static -o "$work/hello-static" "$work/hello.c" $(pc --static --cflags --libs libshmdev)
+
+# Every C block of the README compiles as written against the installed
+# headers (linked with libshmdev when it includes <shmdev.h>).
+awk -v dir="$work" '/^```c$/ { n++; f = dir "/readme" n ".c"; next }
+	/^```$/ { f = ""; next } f { print > f }' "$top/README.md"
+n=0
+for f in "$work"/readme*.c; do
+	[ -e "$f" ] || continue
+	n=$((n + 1))
+	libs=""
+	grep -q '<shmdev.h>' "$f" && libs=$(pc --libs libshmdev)
+	# shellcheck disable=SC2046,SC2086
+	check "README C example $(basename "$f") compiles and links as written" \
+		gcc -std=c11 -Wall -Wextra -Werror -o "${f%.c}" "$f" $(pc --cflags libshmdev) $libs
+done
+check "the README has a C example" [ "$n" -gt 0 ]
+check "installed examples build with their Makefile (pkg-config)" \
+	bash -c "rm -rf '$work/examples' && cp -r '$root/usr/share/doc/shmdev/examples' '$work/examples' &&
+		 PKG_CONFIG_SYSROOT_DIR='$root' PKG_CONFIG_LIBDIR='$root/usr/lib/pkgconfig' \
+		 make -C '$work/examples' CFLAGS='-O2 -Werror'"
+
+# --- man pages and completion -----------------------------------------
+for m in "$top"/userspace/man/*.[13]; do
+	grep -q '^\.so ' "$m" && continue
+	check "man page $(basename "$m"): groff -ww clean" \
+		bash -c "[ -z \"\$(groff -man -Tutf8 -ww -z '$m' 2>&1)\" ]"
+	check "man page $(basename "$m"): lexgrog finds NAME" lexgrog "$m"
+done
+check "installed man pages render with man -l, version filled in" \
+	bash -c "MANWIDTH=80 man -l '$root/usr/share/man/man1/shmdevctl.1' | grep -q 'shmdev $version'"
+check "man shmdev_wait resolves (.so link)" \
+	bash -c "MANWIDTH=80 man -M '$root/usr/share/man' 3 shmdev_wait | grep -q 'shmdev_wait'"
+check "bash completion parses" bash -n "$top/userspace/completion/shmdevctl"
+if command -v shellcheck >/dev/null; then
+	check "bash completion: shellcheck" shellcheck -s bash "$top/userspace/completion/shmdevctl"
+fi
+
+# --- shmdevctl error paths --------------------------------------------
+ctl=$work/build/shmdevctl
+vg=()
+if command -v valgrind >/dev/null; then
+	vg=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99)
+fi
+# run_ctl EXPECTED_RC REGEX ARGS...: stdout+stderr must match REGEX.
+run_ctl() {
+	local want=$1 re=$2 rc
+	shift 2
+	"${vg[@]}" "$ctl" "$@" >"$work/ctl.out" 2>&1
+	rc=$?
+	if [ "$rc" -eq "$want" ] && grep -Eq -- "$re" "$work/ctl.out"; then
+		ok "shmdevctl $* -> $rc, /$re/"
+	else
+		not_ok "shmdevctl $* -> $rc (want $want), /$re/"
+		sed 's/^/#   /' "$work/ctl.out"
+	fi
+}
+if [ -e /dev/shmdev ]; then
+	echo "# /dev/shmdev exists: skipping the no-device checks"
+else
+	run_ctl 1 "cannot open '/dev/shmdev': no such device" list
+	run_ctl 1 "hint: is the shmdev module loaded\\? .*modprobe shmdev" list
+	run_ctl 1 "modprobe shmdev" create foo 1M
+	run_ctl 1 "modprobe shmdev" info foo
+	run_ctl 1 "modprobe shmdev" rm foo
+	run_ctl 1 "modprobe shmdev" wait foo --timeout 1
+	run_ctl 1 "modprobe shmdev" frames foo
+	run_ctl 1 "modprobe shmdev" api
+	run_ctl 0 "module +not loaded" --version
+	run_ctl 0 "RLIMIT_MEMLOCK" limits
+	run_ctl 0 '"limits": \[' limits --json
+fi
+run_ctl 1 "cannot open '/nonexistent': no such device" -d /nonexistent list
+# A device node the user may not open: the hint names its mode and group.
+if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null; then
+	pub=$(mktemp -d /tmp/shmdev-host-test-pub.XXXXXX)
+	chmod 0755 "$pub"
+	cp "$ctl" "$pub/shmdevctl"
+	: >"$pub/node"
+	chmod 0660 "$pub/node"
+	chgrp disk "$pub/node"
+	check "EACCES on the device: hint with its mode and group" \
+		bash -c "runuser -u nobody -- '$pub/shmdevctl' -d '$pub/node' list 2>&1 |
+			 grep -q 'hint: $pub/node is mode 0660, owner root, group disk; members of that group'"
+	rm -rf "$pub"
+fi
+run_ctl 0 "^shmdevctl $version" --version
+run_ctl 0 "^libshmdev $version" -V
+run_ctl 0 "Commands:" --help
+run_ctl 0 "Usage: shmdevctl create NAME SIZE" help create
+run_ctl 0 "Usage: shmdevctl create NAME SIZE" create --help
+run_ctl 0 "CUSER +creator's user name" list --help
+run_ctl 0 "USE%" help limits
+run_ctl 2 "unknown command 'bogus'" bogus
+run_ctl 2 "missing command"
+run_ctl 2 "list: unknown column 'BOGUS'" list -o ID,BOGUS
+run_ctl 2 "create: invalid size '12Q'" create foo 12Q
+run_ctl 2 "create: invalid mode '0999'" create foo 1M --mode 0999
+run_ctl 2 "Try 'shmdevctl create --help'" create foo
+run_ctl 2 "info: expected NAME or --id ID" info
+run_ctl 2 "wait: invalid option '--bogus'" wait foo --bogus
+
+# The messages for the kernel's errors, through a fake device.
+fake=$work/fakedev.so
+if gcc -std=c11 -Wall -Wextra -Werror -I"$top/uapi" -shared -fPIC -o "$fake" "$top/userspace/tests/fakedev.c" -ldl; then
+	sys=$work/fakesys
+	mkdir -p "$sys/sys/module/shmdev/parameters" "$sys/sys/class/misc/shmdev"
+	echo 1073741824 >"$sys/sys/module/shmdev/parameters/max_region_bytes"
+	echo 2147483648 >"$sys/sys/module/shmdev/parameters/max_total_bytes"
+	echo 1024 >"$sys/sys/module/shmdev/parameters/max_regions"
+	echo 1073741824 >"$sys/sys/module/shmdev/parameters/max_user_bytes"
+	echo 12288 >"$sys/sys/class/misc/shmdev/bytes_in_use"
+	echo 3 >"$sys/sys/class/misc/shmdev/regions"
+	fake_ctl() {
+		local e=$1
+		shift
+		LD_PRELOAD=$fake FAKE_SYSFS=$sys FAKE_ERRNO=$e run_ctl "$@"
+	}
+	fake_ctl 7 1 "create 'big': size 2147483648 \\(2G\\) too large: .*max_region_bytes = 1073741824 \\(1G\\)" create big 2G
+	fake_ctl 13 1 "create 'foo': permission denied by the existing region" create foo 1M --open
+	fake_ctl 28 1 "module-wide limit reached: max_total_bytes = 2147483648 \\(2G\\), max_regions = 1024" create foo 1M
+	fake_ctl 12 1 "max_user_bytes = 1073741824 \\(1G\\) nor RLIMIT_MEMLOCK" create foo 1M
+	fake_ctl 1 1 "RLIMIT_MEMLOCK .*refuses every new region" create foo 1M
+	fake_ctl 17 1 "a region of that name exists \\(--open" create foo 1M
+	fake_ctl 2 1 "info 'foo': no such region \\('shmdevctl list'" info foo
+	fake_ctl 2 1 "rm 'foo': no such region" rm foo
+	fake_ctl 1 1 "rm 'foo': not permitted: only the region's owner" rm foo
+	fake_ctl 13 1 "wait 'foo': permission denied by the region's owner and mode" wait foo
+	fake_ctl 2 1 "notify 'foo': no such region" notify foo
+	fake_ctl 25 1 "list: Inappropriate ioctl" list
+	# Tables, from two made-up regions (ids 3 and 7, 8 KiB and 1.5 GiB).
+	LD_PRELOAD=$fake run_ctl 0 "^ID NAME +OWNER PERMS +SIZE ATTACHED MAPPINGS CHANNELS$" list
+	LD_PRELOAD=$fake run_ctl 0 "^ 7 frames +root +rw-r----- 1.5G +1 +2 +64$" list
+	LD_PRELOAD=$fake run_ctl 0 "^7 frames 1610612736 root$" list --raw --noheadings --bytes -o ID,NAME,SIZE,CUSER
+	LD_PRELOAD=$fake run_ctl 0 '"id": 3, "name": "mailbox", "size": 8192, "perms": "rw-------", "mode": "0600", "group": "root"' \
+		list --json --bytes -o ID,NAME,SIZE,PERMS,MODE,GROUP
+	LD_PRELOAD=$fake run_ctl 0 "^ 3 mailbox +root +rw------- +8K +0 +0 +2 +0600$" list -o +MODE
+	LD_PRELOAD=$fake run_ctl 0 "^size: +8192 bytes \\(8K\\)$" info mailbox
+	LD_PRELOAD=$fake run_ctl 0 "^owner: +uid 0 \\(root\\) gid 0 \\(root\\)$" info mailbox
+	LD_PRELOAD=$fake FAKE_SYSFS=$sys run_ctl 0 "max_total_bytes +bytes of all regions +2G +12K +0.00" limits
+	LD_PRELOAD=$fake FAKE_SYSFS=$sys run_ctl 0 '"limit": 2147483648, "used": 12288' limits --json --bytes
+	LD_PRELOAD=$fake FAKE_SYSFS=$sys run_ctl 0 '^max_regions 1024 3 0.29$' limits --raw --noheadings -o RESOURCE,LIMIT,USED,USE%
+else
+	not_ok "build the fake device shim"
+fi
+
+echo "# $pass passed, $failed failed (work dir $work)"
+[ "$failed" -eq 0 ]
