@@ -1,6 +1,6 @@
 #!/bin/bash
 # Usage: scripts/build-module.sh KVER KDIR [OUTDIR [make args...]]
-# Copy Kbuild, module/ and uapi/ from $SRC into OUTDIR (default
+# Copy Kbuild, module/, uapi/ and VERSION from $SRC into OUTDIR (default
 # $CACHE/build/KVER/mod; kbuild writes objects beside the sources), build
 # with W=1 and fail on any warning.  Prints MOD=<path to shmdev.ko>.
 # KSUITE (from scripts/kernels.sh's SUITE=) is the Debian suite of the
@@ -17,12 +17,12 @@ kver=$1 kdir=$2
 out=${3:-$CACHE/build/$kver/mod}
 shift $(($# < 3 ? $# : 3))
 
-for f in Kbuild module uapi; do
+for f in Kbuild module uapi VERSION; do
 	[ -e "$SRC/$f" ] || die "$SRC/$f is missing"
 done
 rm -rf "$out"
 mkdir -p "$out"
-cp -a "$SRC/Kbuild" "$SRC/module" "$SRC/uapi" "$out/"
+cp -a "$SRC/Kbuild" "$SRC/module" "$SRC/uapi" "$SRC/VERSION" "$out/"
 
 # Where to run make: "" (the host) or a build root.
 build_root() {

@@ -32,7 +32,7 @@ check_static() {
 for d in userspace selftests; do
 	[ -f "$SRC/$d/Makefile" ] || die "$SRC/$d/Makefile is missing"
 done
-make -C "$SRC/userspace" O="$bin" STATIC=1 >"$out/userspace.log" 2>&1 ||
+make -C "$SRC/userspace" O="$bin" STATIC=1 WERROR=1 >"$out/userspace.log" 2>&1 ||
 	{ cat "$out/userspace.log" >&2; die "userspace build failed (log: $out/userspace.log)"; }
 make -C "$SRC/selftests" O="$tests" KSFT_DIR="$ksft" STATIC=1 >"$out/selftests.log" 2>&1 ||
 	{ cat "$out/selftests.log" >&2; die "selftests build failed (log: $out/selftests.log)"; }

@@ -3,7 +3,8 @@
 # uapi/linux/*.h): checkpatch --strict, sparse through kbuild (C=2 W=1)
 # against every kernel line in SHMDEV_KERNELS (default: lib.sh's
 # DEFAULT_KERNELS; the debug kernel is built once by
-# scripts/debug-kernel.sh), kernel-doc -Wall, and the compile-only matrix
+# scripts/debug-kernel.sh), kernel-doc -Wall, the host tests of the
+# userspace (userspace/tests/host-test.sh), and the compile-only matrix
 # (scripts/compile-matrix.sh: W=1 against the newest headers of every
 # Debian kernel flavour; SHMDEV_COMPILE_MATRIX=0 skips it).  Any finding
 # fails.
@@ -86,6 +87,14 @@ for line in $kernels; do
 		result "$name" OK
 	fi
 done
+
+# What needs no module: install, library, man pages, the CLI's errors.
+if "$TOP/userspace/tests/host-test.sh" >"$CACHE/logs/host-test.log" 2>&1; then
+	result "host tests (make check-host)" OK
+else
+	grep -E '^not ok' -A6 "$CACHE/logs/host-test.log" || tail -n 20 "$CACHE/logs/host-test.log"
+	result "host tests (make check-host)" FAIL
+fi
 
 # W=1 against the newest headers of every Debian kernel flavour.
 if [ "${SHMDEV_COMPILE_MATRIX:-1}" != 0 ]; then
