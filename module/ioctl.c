@@ -418,17 +418,41 @@ static int shmdev_ioc_api(struct file *file, void *data)
 	return 0;
 }
 
-union shmdev_ioctl_arg {
-	struct shmdev_api api;
-	struct shmdev_create create;
-	struct shmdev_attach attach;
-	struct shmdev_info info;
-	struct shmdev_destroy destroy;
-	struct shmdev_list list;
-	struct shmdev_notify notify;
-	struct shmdev_wait wait;
-	struct shmdev_ack ack;
-};
+/*
+ * Arguments up to this size are copied to the stack, larger ones (INFO)
+ * to the heap, as dma-heap does: CREATE allocates and WAIT sleeps with
+ * the argument copy live, so the stack copy is kept small.
+ */
+#define SHMDEV_STACK_ARG	128
+
+/* Copy the argument in, run the handler, copy the result out. */
+static int shmdev_ioctl_call(struct file *file,
+			     int (*fn)(struct file *file, void *arg),
+			     unsigned int cmd, void *karg, size_t ksize,
+			     void __user *uptr)
+{
+	int ret;
+
+	ret = copy_struct_from_user(karg, ksize, uptr, _IOC_SIZE(cmd));
+	if (ret)
+		return ret;
+	/*
+	 * Probe the write-back with the caller's own bytes.  Only another
+	 * thread unmapping or write-protecting the argument while the call
+	 * runs can still make the final copy fail after the command took
+	 * effect.
+	 */
+	if ((_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(uptr, karg, ksize))
+		return -EFAULT;
+
+	ret = fn(file, karg);
+
+	/* WAIT reports the current sequence with ETIMEDOUT too. */
+	if ((ret == 0 || ret == -ETIMEDOUT) && (_IOC_DIR(cmd) & _IOC_READ) &&
+	    copy_to_user(uptr, karg, ksize))
+		return -EFAULT;
+	return ret;
+}
 
 /**
  * shmdev_ioctl() - dispatch an ioctl on /dev/shmdev
@@ -438,14 +462,16 @@ union shmdev_ioctl_arg {
  * @uarg: user pointer to the argument.
  *
  * Return: the handler's result, -ENOTTY for a command this module does not
- * know, -E2BIG for non-zero bytes past the struct it knows, -EFAULT.
+ * know, -E2BIG for non-zero bytes past the struct it knows, -EFAULT,
+ * -ENOMEM.
  */
 long shmdev_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 {
 	void __user *uptr = (void __user *)uarg;
 	const struct shmdev_ioctl_desc *ioc;
 	unsigned int nr = _IOC_NR(cmd);
-	union shmdev_ioctl_arg karg;
+	u8 stack_karg[SHMDEV_STACK_ARG] __aligned(8);
+	void *karg = stack_karg;
 	size_t ksize;
 	int ret;
 
@@ -457,23 +483,13 @@ long shmdev_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	    _IOC_SIZE(cmd) < ksize)
 		return -ENOTTY;
 
-	ret = copy_struct_from_user(&karg, ksize, uptr, _IOC_SIZE(cmd));
-	if (ret)
-		return ret;
-	/*
-	 * Probe the write-back with the caller's own bytes.  Only another
-	 * thread unmapping or write-protecting the argument while the call
-	 * runs can still make the final copy fail after the command took
-	 * effect.
-	 */
-	if ((_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(uptr, &karg, ksize))
-		return -EFAULT;
-
-	ret = ioc->fn(file, &karg);
-
-	/* WAIT reports the current sequence with ETIMEDOUT too. */
-	if ((ret == 0 || ret == -ETIMEDOUT) && (_IOC_DIR(cmd) & _IOC_READ) &&
-	    copy_to_user(uptr, &karg, ksize))
-		return -EFAULT;
+	if (ksize > sizeof(stack_karg)) {
+		karg = kmalloc(ksize, GFP_KERNEL);
+		if (!karg)
+			return -ENOMEM;
+	}
+	ret = shmdev_ioctl_call(file, ioc->fn, cmd, karg, ksize, uptr);
+	if (karg != stack_karg)
+		kfree(karg);
 	return ret;
 }
