@@ -107,52 +107,12 @@ static int shmdev_create_args(const struct shmdev_create *arg,
 	return 0;
 }
 
-/* Open-or-create found the name: the caller asks for a read-write attach. */
-static int shmdev_open_existing(struct shmdev_region *region,
-				const struct shmdev_region_args *args)
-{
-	if (args->size > region->size || args->nr_channels > region->nr_channels)
-		return -EINVAL;
-	return shmdev_region_permission(region, true);
-}
-
-static int shmdev_create_or_open(const struct shmdev_region_args *args,
-				 bool open, struct shmdev_region **out,
-				 bool *created)
-{
-	struct shmdev_region *region;
-	int err;
-
-	for (;;) {
-		/* Look first: allocating a large region only to hit EEXIST is slow. */
-		region = shmdev_region_find(args->name, 0);
-		if (region) {
-			err = open ? shmdev_open_existing(region, args) : -EEXIST;
-			if (err) {
-				shmdev_region_put(region);
-				return err;
-			}
-			*out = region;
-			*created = false;
-			return 0;
-		}
-		err = shmdev_region_create(args, out);
-		if (err != -EEXIST) {
-			*created = !err;
-			return err;
-		}
-		/* Another CREATE took the name meanwhile: look again. */
-		if (fatal_signal_pending(current))
-			return -EINTR;
-	}
-}
-
 static int shmdev_ioc_create(struct file *file, void *data)
 {
 	struct shmdev_file *sf = file->private_data;
 	struct shmdev_create *arg = data;
 	struct shmdev_region_args args;
-	struct shmdev_region *region;
+	struct file *rfile;
 	bool created;
 	int err;
 
@@ -169,13 +129,15 @@ static int shmdev_ioc_create(struct file *file, void *data)
 		err = -EBUSY;
 		goto out_unlock;
 	}
-	err = shmdev_create_or_open(&args, arg->flags & SHMDEV_CREATE_OPEN,
-				    &region, &created);
-	if (err)
+	rfile = shmdev_region_get(&args, arg->flags & SHMDEV_CREATE_OPEN,
+				  &created);
+	if (IS_ERR(rfile)) {
+		err = PTR_ERR(rfile);
 		goto out_unlock;
+	}
 
-	shmdev_file_attach(sf, file, region, false);
-	arg->id = region->id;
+	shmdev_file_attach(sf, rfile);
+	arg->id = sf->region->id;
 	arg->result_flags = created ? SHMDEV_CREATE_RESULT_NEW : 0;
 out_unlock:
 	mutex_unlock(&sf->lock);
@@ -187,6 +149,7 @@ static int shmdev_ioc_attach(struct file *file, void *data)
 	struct shmdev_file *sf = file->private_data;
 	struct shmdev_attach *arg = data;
 	struct shmdev_region *region;
+	struct file *rfile;
 	const char *name;
 	bool write;
 	int err;
@@ -214,12 +177,14 @@ static int shmdev_ioc_attach(struct file *file, void *data)
 		goto out_unlock;
 	}
 	err = shmdev_region_permission(region, write);
-	if (err) {
+	rfile = err ? ERR_PTR(err) : shmdev_backing_file(region, !write);
+	if (IS_ERR(rfile)) {
+		err = PTR_ERR(rfile);
 		shmdev_region_put(region);
 		goto out_unlock;
 	}
 
-	shmdev_file_attach(sf, file, region, !write);
+	shmdev_file_attach(sf, rfile);
 	arg->id = region->id;
 out_unlock:
 	mutex_unlock(&sf->lock);

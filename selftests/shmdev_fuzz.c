@@ -1683,9 +1683,11 @@ static void check_invariants(int fd)
 				(unsigned long long)regions[r].id, ename(-ret));
 			continue;
 		}
+		/* A closed file's mappings hold the region, not the file. */
 		attached = 0;
 		for (f = 0; f < FZ_FILES; f++)
-			attached += files[f].used && files[f].region == r;
+			attached += files[f].used && files[f].fd >= 0 &&
+				    files[f].region == r;
 		vmas = maps_vma_count(r);
 		if ((int)info.nr_attached != attached || (int)info.nr_mappings != vmas)
 			FZ_FAIL("invariant: region %llu nr_attached %u (model %d) nr_mappings %u (VMAs in maps %d)",

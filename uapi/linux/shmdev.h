@@ -171,7 +171,8 @@ struct shmdev_attach {
  * @cgid: out: creator gid.
  * @mode: out: permission bits.
  * @nr_channels: out: number of channels.
- * @nr_attached: out: files attached to the region now.
+ * @nr_attached: out: open /dev/shmdev files attached to the region now (a
+ *	closed file's mappings count in @nr_mappings only).
  * @nr_mappings: out: VMAs mapping the region now (a split VMA counts twice).
  * @name: out: the name, NUL-terminated and zero-padded.
  * @seq: out: each channel's sequence number; entries from @nr_channels
@@ -316,6 +317,15 @@ struct shmdev_ack {
  * would have room (VM_DONTEXPAND), and the fault path re-checks every
  * page against the region's size.
  * An unattached file cannot be mapped (ENXIO).
+ *
+ * The mapping belongs to the region, not to the /dev/shmdev descriptor:
+ * closing the descriptor leaves it working, and /proc/PID/maps, smaps and
+ * /proc/PID/map_files show it as "/shmdev:NAME (id N) (deleted)", with the
+ * region's own inode number (" (deleted)" is what the kernel appends to
+ * any file without a directory entry, as for memfd; it does not mean
+ * DESTROY).  That file cannot be opened: open() of its map_files entry
+ * fails with ENXIO in every mode.  MADV_REMOVE fails with EOPNOTSUPP on a
+ * writable shared mapping (EACCES on others): regions have no holes.
  *
  * MAP_SHARED maps the region's own pages: every process sees the same
  * physical frames, fork() shares them, and process-shared futexes
