@@ -94,14 +94,19 @@ static const struct address_space_operations shmdev_aops = {
 	.dirty_folio = noop_dirty_folio,
 };
 
-static int shmdev_backing_fill(struct address_space *mapping, pgoff_t nr_pages)
+/*
+ * The one place folios are allocated.  An order-9 folio comes whole from
+ * the buddy allocator (compacting if it must) or not at all: no fallback.
+ */
+static int shmdev_backing_fill(struct address_space *mapping, pgoff_t nr_pages,
+			       unsigned int order)
 {
 	struct folio *folio;
 	pgoff_t index;
 	int err;
 
-	for (index = 0; index < nr_pages; index++) {
-		folio = filemap_alloc_folio(SHMDEV_GFP | __GFP_ZERO, 0);
+	for (index = 0; index < nr_pages; index += 1UL << order) {
+		folio = filemap_alloc_folio(SHMDEV_GFP | __GFP_ZERO, order);
 		if (!folio)
 			return -ENOMEM;
 		__folio_mark_uptodate(folio);
@@ -124,12 +129,13 @@ static int shmdev_backing_fill(struct address_space *mapping, pgoff_t nr_pages)
 
 /**
  * shmdev_backing_alloc() - an inode holding @size bytes of zeroed memory
- * @size: a non-zero multiple of PAGE_SIZE.
+ * @size: a non-zero multiple of PAGE_SIZE << @order.
+ * @order: the order of every folio.
  *
  * Return: the inode (put it with iput()) or an ERR_PTR: -ENOMEM, or
  * -EINTR when a fatal signal interrupted the allocation.
  */
-struct inode *shmdev_backing_alloc(u64 size)
+struct inode *shmdev_backing_alloc(u64 size, unsigned int order)
 {
 	struct address_space *mapping;
 	struct inode *inode;
@@ -146,8 +152,15 @@ struct inode *shmdev_backing_alloc(u64 size)
 	mapping->a_ops = &shmdev_aops;
 	mapping_set_gfp_mask(mapping, SHMDEV_GFP);
 	mapping_set_unevictable(mapping);
+	/*
+	 * Tell the page cache that this mapping holds large folios, so that
+	 * the rest of mm (filemap_map_pages() mapping a PMD, truncation)
+	 * expects them.
+	 */
+	if (order)
+		mapping_set_large_folios(mapping);
 
-	err = shmdev_backing_fill(mapping, size >> PAGE_SHIFT);
+	err = shmdev_backing_fill(mapping, size >> PAGE_SHIFT, order);
 	if (err) {
 		iput(inode);	/* frees the folios added so far */
 		return ERR_PTR(err);
@@ -225,8 +238,9 @@ static const struct vm_operations_struct shmdev_vm_ops = {
  *	for a read-only attach.
  * @vma: the new VMA, whose vm_file is still the /dev/shmdev file.
  *
- * Return: 0, -ENXIO when the VMA reaches past the region, or -EACCES for
- * a writable shared mapping of a read-only attach.
+ * Return: 0, -ENXIO when the VMA reaches past the region, -EINVAL for an
+ * offset inside a huge folio, or -EACCES for a writable shared mapping of
+ * a read-only attach.
  */
 int shmdev_backing_mmap(struct file *rfile, struct vm_area_struct *vma)
 {
@@ -236,6 +250,9 @@ int shmdev_backing_mmap(struct file *rfile, struct vm_area_struct *vma)
 	if (vma->vm_pgoff >= region->nr_pages ||
 	    nr_pages > region->nr_pages - vma->vm_pgoff)
 		return -ENXIO;
+	/* A huge region maps whole folios from their first byte on. */
+	if (!IS_ALIGNED(vma->vm_pgoff, 1UL << region->order))
+		return -EINVAL;
 
 	/*
 	 * VM_MAYSHARE, not VM_SHARED: the latter is already cleared for a

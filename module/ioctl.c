@@ -85,6 +85,8 @@ static int shmdev_create_args(const struct shmdev_create *arg,
 			      struct shmdev_region_args *args)
 {
 	u64 max = READ_ONCE(shmdev_max_region_bytes);
+	bool huge = arg->flags & SHMDEV_CREATE_HUGE;
+	u64 unit = huge ? SHMDEV_HUGE_SIZE : PAGE_SIZE;
 	int err;
 
 	if ((arg->flags & ~SHMDEV_CREATE_FLAGS_MASK) || arg->result_flags ||
@@ -97,13 +99,14 @@ static int shmdev_create_args(const struct shmdev_create *arg,
 	    arg->nr_channels > SHMDEV_MAX_CHANNELS || (arg->mode & ~0777))
 		return -EINVAL;
 	/* MAX_LFS_FILESIZE first, so that rounding up cannot overflow. */
-	if (arg->size > MAX_LFS_FILESIZE || PAGE_ALIGN(arg->size) > max)
+	if (arg->size > MAX_LFS_FILESIZE || round_up(arg->size, unit) > max)
 		return -E2BIG;
 
 	args->name = arg->name;
-	args->size = PAGE_ALIGN(arg->size);
+	args->size = round_up(arg->size, unit);
 	args->nr_channels = arg->nr_channels;
 	args->mode = arg->mode;
+	args->order = huge ? SHMDEV_HUGE_ORDER : 0;
 	return 0;
 }
 
@@ -205,6 +208,8 @@ static void shmdev_fill_info(struct shmdev_info *arg,
 	arg->gid = from_kgid_munged(ns, region->gid);
 	arg->cuid = from_kuid_munged(ns, region->cuid);
 	arg->cgid = from_kgid_munged(ns, region->cgid);
+	if (region->order)
+		arg->region_flags |= SHMDEV_REGION_HUGE;
 	arg->mode = region->mode;
 	arg->nr_channels = region->nr_channels;
 	arg->nr_attached = atomic_read(&region->nr_attached);
@@ -342,13 +347,19 @@ static int shmdev_ioc_ack(struct file *file, void *data)
 	return 0;
 }
 
+/*
+ * @min_size: an earlier published size of the argument, still accepted
+ * (zero: none); the handler sees zeroes past what was passed.
+ */
 struct shmdev_ioctl_desc {
 	unsigned int cmd;
 	int (*fn)(struct file *file, void *arg);
+	size_t min_size;
 };
 
 static const struct shmdev_ioctl_desc shmdev_ioctls[] = {
-	[_IOC_NR(SHMDEV_IOC_API)] = { SHMDEV_IOC_API, shmdev_ioc_api },
+	[_IOC_NR(SHMDEV_IOC_API)] = { SHMDEV_IOC_API, shmdev_ioc_api,
+				      SHMDEV_API_SIZE_VER0 },
 	[_IOC_NR(SHMDEV_IOC_CREATE)] = { SHMDEV_IOC_CREATE, shmdev_ioc_create },
 	[_IOC_NR(SHMDEV_IOC_ATTACH)] = { SHMDEV_IOC_ATTACH, shmdev_ioc_attach },
 	[_IOC_NR(SHMDEV_IOC_INFO)] = { SHMDEV_IOC_INFO, shmdev_ioc_info },
@@ -380,6 +391,7 @@ static int shmdev_ioc_api(struct file *file, void *data)
 					  PAGE_SIZE);
 	arg->max_channels = SHMDEV_MAX_CHANNELS;
 	arg->page_size = PAGE_SIZE;
+	arg->huge_page_size = SHMDEV_HUGE_SIZE;
 	return 0;
 }
 
@@ -396,8 +408,11 @@ static int shmdev_ioctl_call(struct file *file,
 			     unsigned int cmd, void *karg, size_t ksize,
 			     void __user *uptr)
 {
+	/* What the caller passed, up to our struct: it gets no more back. */
+	size_t usize = min_t(size_t, _IOC_SIZE(cmd), ksize);
 	int ret;
 
+	/* Zero-fills past a first version's struct; E2BIG past ours. */
 	ret = copy_struct_from_user(karg, ksize, uptr, _IOC_SIZE(cmd));
 	if (ret)
 		return ret;
@@ -407,14 +422,14 @@ static int shmdev_ioctl_call(struct file *file,
 	 * runs can still make the final copy fail after the command took
 	 * effect.
 	 */
-	if ((_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(uptr, karg, ksize))
+	if ((_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(uptr, karg, usize))
 		return -EFAULT;
 
 	ret = fn(file, karg);
 
 	/* WAIT reports the current sequence with ETIMEDOUT too. */
 	if ((ret == 0 || ret == -ETIMEDOUT) && (_IOC_DIR(cmd) & _IOC_READ) &&
-	    copy_to_user(uptr, karg, ksize))
+	    copy_to_user(uptr, karg, usize))
 		return -EFAULT;
 	return ret;
 }
@@ -423,7 +438,8 @@ static int shmdev_ioctl_call(struct file *file,
  * shmdev_ioctl() - dispatch an ioctl on /dev/shmdev
  * @file: the file.
  * @cmd: the command; its size field may exceed this module's struct (a
- *	newer uapi), never fall short of it.
+ *	newer uapi), and fall short of it only by being the size an earlier
+ *	version published.
  * @uarg: user pointer to the argument.
  *
  * Return: the handler's result, -ENOTTY for a command this module does not
@@ -445,7 +461,8 @@ long shmdev_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	ioc = &shmdev_ioctls[array_index_nospec(nr, ARRAY_SIZE(shmdev_ioctls))];
 	ksize = _IOC_SIZE(ioc->cmd);
 	if (!ioc->fn || _IOC_DIR(cmd) != _IOC_DIR(ioc->cmd) ||
-	    _IOC_SIZE(cmd) < ksize)
+	    (_IOC_SIZE(cmd) < ksize &&
+	     (!ioc->min_size || _IOC_SIZE(cmd) != ioc->min_size)))
 		return -ENOTTY;
 
 	if (ksize > sizeof(stack_karg)) {

@@ -94,6 +94,7 @@ static struct shmdev_region *shmdev_region_alloc(const struct shmdev_region_args
 	strscpy_pad(region->name, args->name, sizeof(region->name));
 	region->size = args->size;
 	region->nr_pages = args->size >> PAGE_SHIFT;
+	region->order = args->order;
 	region->uid = current_euid();
 	region->cuid = region->uid;
 	region->gid = current_egid();
@@ -199,7 +200,7 @@ static int shmdev_region_populate(struct shmdev_region *region)
 	user = shmdev_charge(region->size);
 	if (IS_ERR(user))
 		return PTR_ERR(user);
-	inode = shmdev_backing_alloc(region->size);
+	inode = shmdev_backing_alloc(region->size, region->order);
 	if (IS_ERR(inode)) {
 		shmdev_uncharge(user, region->size);
 		return PTR_ERR(inode);

@@ -67,8 +67,10 @@ struct shmdev_channel {
  *	under shmdev_registry_lock.
  * @destroyed: the name is gone; under shmdev_registry_lock (read locklessly
  *	for INFO, where a stale answer is harmless).
- * @size: bytes, a multiple of PAGE_SIZE.
+ * @size: bytes, a multiple of PAGE_SIZE << @order.
  * @nr_pages: @size in pages; the bound checked at mmap and in the fault path.
+ * @order: order of the region's folios: 0, or SHMDEV_HUGE_ORDER for a
+ *	region created with %SHMDEV_CREATE_HUGE.
  * @inode: owner of the page cache holding the region's memory.
  * @user_ns: the user namespace whose callers can find the region (a
  *	reference); owner ids are reported through the caller's namespace.
@@ -94,6 +96,7 @@ struct shmdev_region {
 	bool destroyed;
 	u64 size;
 	pgoff_t nr_pages;
+	unsigned int order;
 	struct inode *inode;
 	struct user_namespace *user_ns;
 	struct shmdev_user *user;
@@ -149,6 +152,13 @@ static inline struct shmdev_region *shmdev_file_region(struct shmdev_file *sf)
 	return smp_load_acquire(&sf->region);
 }
 
+/*
+ * Huge regions are made of folios that one PMD entry maps.  Not
+ * HPAGE_PMD_ORDER: that is defined only where transparent huge pages are.
+ */
+#define SHMDEV_HUGE_ORDER	(PMD_SHIFT - PAGE_SHIFT)
+#define SHMDEV_HUGE_SIZE	(PAGE_SIZE << SHMDEV_HUGE_ORDER)
+
 /* Module parameters (main.c). */
 extern unsigned long shmdev_max_region_bytes;
 extern unsigned long shmdev_max_total_bytes;
@@ -168,6 +178,7 @@ struct shmdev_region_args {
 	u64 size;
 	u32 nr_channels;
 	umode_t mode;
+	unsigned int order;
 };
 
 struct file *shmdev_region_get(const struct shmdev_region_args *args,
@@ -186,7 +197,7 @@ void shmdev_file_attach(struct shmdev_file *sf, struct file *rfile);
 /* backing.c: page-cache memory of a region and its mappings. */
 int shmdev_backing_init(void);
 void shmdev_backing_exit(void);
-struct inode *shmdev_backing_alloc(u64 size);
+struct inode *shmdev_backing_alloc(u64 size, unsigned int order);
 void shmdev_backing_release(struct inode *inode);
 struct file *shmdev_backing_file(struct shmdev_region *region, bool rdonly);
 int shmdev_backing_mmap(struct file *rfile, struct vm_area_struct *vma);

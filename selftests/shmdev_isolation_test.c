@@ -1324,6 +1324,7 @@ TEST_F(leak, outputs_have_no_stray_bytes)
 	eapi.max_region_size = sd_param("max_region_bytes");
 	eapi.max_channels = SHMDEV_MAX_CHANNELS;
 	eapi.page_size = page_size();
+	eapi.huge_page_size = 2u << 20;
 	EXPECT_SAME_BYTES(eapi, api.s);
 	EXPECT_TRUE(guard_intact(&api, sizeof(api.s)));
 
