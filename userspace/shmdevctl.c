@@ -34,12 +34,13 @@ static const char usage_text[] =
 "\n"
 "Commands:\n"
 "  api [--json]                     show what the loaded module supports\n"
-"  create NAME SIZE [--channels N] [--mode OCTAL] [--open]\n"
+"  create NAME SIZE [--channels N] [--mode OCTAL] [--open] [--huge]\n"
 "                                   create a region and print its id;\n"
 "                                   SIZE in bytes, or with a K, M or G\n"
 "                                   suffix (powers of 1024); defaults:\n"
 "                                   1 channel, mode 0600; --open opens an\n"
-"                                   existing region instead of failing\n"
+"                                   existing region instead of failing;\n"
+"                                   --huge backs it with 2 MiB folios\n"
 "  info NAME|--id ID [--json]       show a region's metadata and channel\n"
 "                                   sequences (does not attach to it)\n"
 "  list [--json]                    list the live regions\n"
@@ -321,8 +322,9 @@ static int cmd_api(int argc, char **argv)
 			printf("%s0x%02x", c++ ? " " : "", n);
 	}
 	printf(")\n");
-	printf("create flags:    0x%" PRIx64 "%s\n", (uint64_t)api.create_flags,
-	       api.create_flags & SHMDEV_CREATE_OPEN ? " (OPEN)" : "");
+	printf("create flags:    0x%" PRIx64 "%s%s\n", (uint64_t)api.create_flags,
+	       api.create_flags & SHMDEV_CREATE_OPEN ? " (OPEN)" : "",
+	       api.create_flags & SHMDEV_CREATE_HUGE ? " (HUGE)" : "");
 	printf("attach flags:    0x%" PRIx64 "%s%s%s%s\n",
 	       (uint64_t)api.attach_flags,
 	       api.attach_flags & SHMDEV_ATTACH_FLAGS_MASK ? " (" : "",
@@ -337,6 +339,9 @@ static int cmd_api(int argc, char **argv)
 	       (uint64_t)api.max_region_size);
 	printf("max channels:    %" PRIu32 "\n", api.max_channels);
 	printf("page size:       %" PRIu32 " bytes\n", api.page_size);
+	if (api.huge_page_size)
+		printf("huge page size:  %" PRIu64 " bytes\n",
+		       (uint64_t)api.huge_page_size);
 	return EXIT_SUCCESS;
 }
 
@@ -349,6 +354,7 @@ static int cmd_create(int argc, char **argv)
 		{ "channels", required_argument, NULL, 'c' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "open", no_argument, NULL, 'o' },
+		{ "huge", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint32_t channels = 1;
@@ -368,6 +374,9 @@ static int cmd_create(int argc, char **argv)
 			break;
 		case 'o':
 			flags |= SHMDEV_CREATE_OPEN;
+			break;
+		case 'H':
+			flags |= SHMDEV_CREATE_HUGE;
 			break;
 		default:
 			bad_option("create", argv);
