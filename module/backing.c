@@ -155,10 +155,10 @@ struct inode *shmdev_backing_alloc(u64 size, unsigned int order)
 	/*
 	 * Tell the page cache that this mapping holds large folios, so that
 	 * the rest of mm (filemap_map_pages() mapping a PMD, truncation)
-	 * expects them.
+	 * expects them, and where the kernel can, that it holds no others.
 	 */
 	if (order)
-		mapping_set_large_folios(mapping);
+		shmdev_mapping_set_order(mapping, order);
 
 	err = shmdev_backing_fill(mapping, size >> PAGE_SHIFT, order);
 	if (err) {

@@ -8,6 +8,7 @@
 #define _SHMDEV_COMPAT_H
 
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 
@@ -41,6 +42,22 @@ shmdev_default_unmapped_area(struct file *file, unsigned long addr,
 	return mm_get_unmapped_area(current->mm, file, addr, len, pgoff, flags);
 #else
 	return current->mm->get_unmapped_area(file, addr, len, pgoff, flags);
+#endif
+}
+
+/*
+ * A mapping that holds folios of @order only.  6.10 lets a mapping name a
+ * minimum order too, and mm then never splits its folios below it (a
+ * partial MADV_PAGEOUT would otherwise split a huge region's folio).
+ * Before that, a mapping can only be said to take large folios.
+ */
+static inline void shmdev_mapping_set_order(struct address_space *mapping,
+					    unsigned int order)
+{
+#ifdef SHMDEV_HAVE_FOLIO_ORDER_RANGE
+	mapping_set_folio_order_range(mapping, order, order);
+#else
+	mapping_set_large_folios(mapping);
 #endif
 }
 

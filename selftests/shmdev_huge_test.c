@@ -16,6 +16,33 @@
 
 #include "shmdev_common.h"
 
+/* PAGEMAP_SCAN (6.7+); Debian 12's uapi headers predate it. */
+#ifndef PAGEMAP_SCAN
+struct page_region {
+	__u64 start;
+	__u64 end;
+	__u64 categories;
+};
+
+struct pm_scan_arg {
+	__u64 size;
+	__u64 flags;
+	__u64 start;
+	__u64 end;
+	__u64 walk_end;
+	__u64 vec;
+	__u64 vec_len;
+	__u64 max_pages;
+	__u64 category_inverted;
+	__u64 category_mask;
+	__u64 category_anyof_mask;
+	__u64 return_mask;
+};
+
+#define PAGEMAP_SCAN	_IOWR('f', 16, struct pm_scan_arg)
+#define PAGE_IS_HUGE	(1 << 6)
+#endif
+
 #define HUGE_SZ		(2UL << 20)
 #define REGION_SZ	(2 * HUGE_SZ)
 #define PAGES_PER_HUGE	(HUGE_SZ / 4096)
@@ -106,6 +133,17 @@ static int check_huge_pfns(const char *p, size_t len)
 				return 3;
 	}
 	return 0;
+}
+
+/* 6.10 lets a mapping forbid splitting its folios (a minimum folio order). */
+static bool kernel_keeps_folio_order(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return false;
+	return major > 6 || (major == 6 && minor >= 10);
 }
 
 /* A 2 MiB-aligned address range of @len bytes no one uses (reserved, then freed). */
@@ -234,6 +272,53 @@ TEST_F(huge, pagemap_consecutive_pfns)
 	munmap(p, REGION_SZ);
 }
 
+/*
+ * Bytes of [p, p + len) that PAGEMAP_SCAN reports as PAGE_IS_HUGE, or
+ * -errno (ENOTTY/EINVAL where the kernel lacks PAGEMAP_SCAN).
+ */
+static long scan_huge_bytes(const char *p, size_t len)
+{
+	struct page_region vec[16];
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.start = (uintptr_t)p,
+		.end = (uintptr_t)p + len,
+		.vec = (uintptr_t)vec,
+		.vec_len = 16,
+		.category_mask = PAGE_IS_HUGE,
+		.return_mask = PAGE_IS_HUGE,
+	};
+	long n, i, bytes = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = ioctl(fd, PAGEMAP_SCAN, &arg);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	for (i = 0; i < n; i++)
+		bytes += vec[i].end - vec[i].start;
+	return n < 0 ? n : bytes;
+}
+
+/* PAGEMAP_SCAN (6.7+) reports every page of a PMD-mapped huge region as PAGE_IS_HUGE, none of a 4 KiB region's. */
+TEST_F(huge, pagemap_scan_page_is_huge)
+{
+	char *p = map_region(self, variant, REGION_SZ, 0);
+	long bytes;
+
+	ASSERT_NE(NULL, p);
+	touch(p, REGION_SZ, false);
+	bytes = scan_huge_bytes(p, REGION_SZ);
+	if (bytes == -ENOTTY || bytes == -EINVAL) {
+		munmap(p, REGION_SZ);
+		SKIP(return, "no PAGEMAP_SCAN on this kernel");
+	}
+	EXPECT_EQ(is_huge(variant) && kernel_has_thp() ? (long)REGION_SZ : 0, bytes);
+	munmap(p, REGION_SZ);
+}
+
 /* mmap offsets of a huge region must be multiples of 2 MiB (EINVAL); 2 MiB itself works. */
 TEST_F(huge, offset_alignment)
 {
@@ -350,6 +435,47 @@ TEST_F(huge, partial_mprotect_splits_one_pmd)
 	EXPECT_EQ(0, pmd_kb(p));
 	if (is_huge(variant))
 		EXPECT_EQ(0, check_huge_pfns(p + HUGE_SZ, HUGE_SZ));
+	munmap(p, REGION_SZ);
+}
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT	21
+#endif
+
+/* MADV_PAGEOUT of part of a folio leaves the data, the PFNs and (6.10+: the folio is never split) a PMD mapping on the next map. */
+TEST_F(huge, partial_pageout_keeps_folios)
+{
+	char *w = mmap(NULL, REGION_SZ, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       self->fd, 0);
+	char *p = map_region(self, variant, REGION_SZ, 0);
+	uint64_t pfn;
+	long pmd;
+	int ret;
+
+	ASSERT_NE(MAP_FAILED, w);
+	ASSERT_NE(NULL, p);
+	fill_pattern(w, REGION_SZ, 9);
+	touch(p, REGION_SZ, false);
+	pfn = pfn_of(p + 4096 * 3);
+	ret = madvise(p + 4096, 8 * 4096, MADV_PAGEOUT);
+	ASSERT_TRUE(ret == 0 || errno == EINVAL) TH_LOG("MADV_PAGEOUT: %s", strerror(errno));
+	munmap(p, REGION_SZ);
+	munmap(w, REGION_SZ);
+	p = map_region(self, variant, REGION_SZ, 0);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(-1, check_pattern(p, REGION_SZ, 9));
+	EXPECT_EQ(pfn, pfn_of(p + 4096 * 3));
+	if (is_huge(variant))
+		EXPECT_EQ(0, check_huge_pfns(p, REGION_SZ));
+	pmd = pmd_kb(p);
+	if (!is_huge(variant) || !kernel_has_thp()) {
+		EXPECT_EQ(0, pmd);
+	} else if (kernel_keeps_folio_order()) {
+		EXPECT_EQ((long)(REGION_SZ / 1024), pmd);
+	} else {
+		TH_LOG("FilePmdMapped after a partial MADV_PAGEOUT: %ld kB (this kernel may split folios)",
+		       pmd);
+	}
 	munmap(p, REGION_SZ);
 }
 

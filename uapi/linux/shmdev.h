@@ -385,7 +385,10 @@ struct shmdev_ack {
  * them here; 6.1 ignores them), and in a range whose
  * protection was changed for part of a folio (mprotect() splits the PMD).
  * The first write to a page of a MAP_PRIVATE mapping splits that PMD and
- * copies that one page.
+ * copies that one page.  The kernel never splits the folios themselves
+ * from 6.10 on (nor without transparent huge pages); earlier ones cannot
+ * be told not to, and a folio they split keeps its data and frames but is
+ * mapped with PTEs from then on.
  */
 
 /**
