@@ -55,34 +55,37 @@ unsigned int shmdev_regions_alive(void)
 	return READ_ONCE(shmdev_nr_regions);
 }
 
-/* Caller holds shmdev_account_lock. */
 static struct shmdev_user *shmdev_user_find(kuid_t uid)
 {
 	struct shmdev_user *user;
 
+	lockdep_assert_held(&shmdev_account_lock);
 	hash_for_each_possible(shmdev_users, user, node, __kuid_val(uid))
 		if (uid_eq(user->uid, uid))
 			return user;
 	return NULL;
 }
 
-/* Caller holds shmdev_account_lock. */
+/*
+ * CAP_IPC_LOCK is asked for only once a per-user limit would refuse, as
+ * mm/mlock.c does: capable() audits every use of the privilege.
+ */
 static int shmdev_check_limits(const struct shmdev_user *user, u64 size,
 			       unsigned long memlock, bool exempt)
 {
 	u64 user_bytes = user ? user->bytes : 0;
 
+	lockdep_assert_held(&shmdev_account_lock);
 	/* Sizes are at most MAX_LFS_FILESIZE: these sums cannot overflow. */
 	if (shmdev_nr_regions >= READ_ONCE(shmdev_max_regions) ||
 	    shmdev_bytes + size > READ_ONCE(shmdev_max_total_bytes))
 		return -ENOSPC;
 	if (exempt)
 		return 0;
-	if (user_bytes + size > READ_ONCE(shmdev_max_user_bytes))
-		return -ENOMEM;
-	if (memlock != RLIM_INFINITY && user_bytes + size > memlock)
-		return -ENOMEM;
-	return 0;
+	if (user_bytes + size <= READ_ONCE(shmdev_max_user_bytes) &&
+	    (memlock == RLIM_INFINITY || user_bytes + size <= memlock))
+		return 0;
+	return capable(CAP_IPC_LOCK) ? 0 : -ENOMEM;
 }
 
 /**
@@ -96,13 +99,17 @@ static int shmdev_check_limits(const struct shmdev_user *user, u64 size,
 struct shmdev_user *shmdev_charge(u64 size)
 {
 	unsigned long memlock = rlimit(RLIMIT_MEMLOCK);
-	bool exempt = capable(CAP_IPC_LOCK);
 	struct shmdev_user *user, *fresh;
 	kuid_t uid = current_euid();
+	bool exempt = false;
 	int err;
 
-	if (!exempt && !memlock)
-		return ERR_PTR(-EPERM);
+	/* RLIMIT_MEMLOCK 0 refuses everyone but CAP_IPC_LOCK, who is exempt. */
+	if (!memlock) {
+		if (!capable(CAP_IPC_LOCK))
+			return ERR_PTR(-EPERM);
+		exempt = true;
+	}
 
 	/* Allocated before the lock, in case this user has no entry yet. */
 	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);

@@ -23,16 +23,22 @@
  * and charged to the creator's memory cgroup by filemap_add_folio() (not
  * also with __GFP_ACCOUNT, which would charge twice).
  *
- * The VMA's vm_file is the /dev/shmdev file itself, whose f_mapping ATTACH
- * points at the region's page cache (file.c): a mapping therefore holds
- * the file, the file holds the region, and f_op->owner holds the module.
+ * Each attach gets its own file on the region's inode (shmdev_backing_file(),
+ * as shmat() makes one per attach), opened read-only for a read-only
+ * attach.  /dev/shmdev's mmap hands the VMA to that file with
+ * vma_set_file(), as dma_buf_mmap() does: a mapping holds the region file,
+ * the region file holds the region and, through f_op->owner, the module.
+ * /proc/PID/maps names the file by its dentry: "/shmdev:NAME (id N)".
  */
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/pagemap.h>
 #include <linux/pseudo_fs.h>
 #include <linux/sched/signal.h>
+#include <linux/swap.h>
 
 #include "shmdev.h"
 
@@ -53,9 +59,16 @@ static int shmdev_init_fs_context(struct fs_context *fc)
 
 /*
  * No .owner: a mount of a filesystem with an owner pins that module, and
- * this one is mounted for the module's whole life.  That is safe because
- * no file ever lives on this mount (mappings use the /dev/shmdev file),
- * and every inode is put before shmdev_backing_exit() unmounts it.
+ * this one is mounted for the module's whole life, while regions that only
+ * the registry holds must not keep rmmod away.  The files on this mount
+ * pin the module themselves (shmdev_region_fops.owner) until __fput()'s
+ * fops_put(); what __fput() does after that (dput, iput, mntput) runs no
+ * code and reads no data of this module: the dentries use the kernel's
+ * pseudo-file operations (no d_op of ours), and shmdev_region_free() has
+ * emptied the page cache and dropped the aops before the last file goes.
+ * The one remaining window is a file's final mntput() racing rmmod's
+ * kern_unmount(): the mount outlives every file only if rmmod comes after
+ * the closing task's __fput() has finished.
  */
 static struct file_system_type shmdev_fs_type = {
 	.name = "shmdev",
@@ -81,14 +94,19 @@ static const struct address_space_operations shmdev_aops = {
 	.dirty_folio = noop_dirty_folio,
 };
 
-static int shmdev_backing_fill(struct address_space *mapping, pgoff_t nr_pages)
+/*
+ * The one place folios are allocated.  An order-9 folio comes whole from
+ * the buddy allocator (compacting if it must) or not at all: no fallback.
+ */
+static int shmdev_backing_fill(struct address_space *mapping, pgoff_t nr_pages,
+			       unsigned int order)
 {
 	struct folio *folio;
 	pgoff_t index;
 	int err;
 
-	for (index = 0; index < nr_pages; index++) {
-		folio = shmdev_filemap_alloc_folio(SHMDEV_GFP | __GFP_ZERO, 0);
+	for (index = 0; index < nr_pages; index += 1UL << order) {
+		folio = shmdev_filemap_alloc_folio(SHMDEV_GFP | __GFP_ZERO, order);
 		if (!folio)
 			return -ENOMEM;
 		__folio_mark_uptodate(folio);
@@ -111,12 +129,13 @@ static int shmdev_backing_fill(struct address_space *mapping, pgoff_t nr_pages)
 
 /**
  * shmdev_backing_alloc() - an inode holding @size bytes of zeroed memory
- * @size: a non-zero multiple of PAGE_SIZE.
+ * @size: a non-zero multiple of PAGE_SIZE << @order.
+ * @order: the order of every folio.
  *
  * Return: the inode (put it with iput()) or an ERR_PTR: -ENOMEM, or
  * -EINTR when a fatal signal interrupted the allocation.
  */
-struct inode *shmdev_backing_alloc(u64 size)
+struct inode *shmdev_backing_alloc(u64 size, unsigned int order)
 {
 	struct address_space *mapping;
 	struct inode *inode;
@@ -133,13 +152,35 @@ struct inode *shmdev_backing_alloc(u64 size)
 	mapping->a_ops = &shmdev_aops;
 	mapping_set_gfp_mask(mapping, SHMDEV_GFP);
 	mapping_set_unevictable(mapping);
+	/*
+	 * Tell the page cache that this mapping holds large folios, so that
+	 * the rest of mm (filemap_map_pages() mapping a PMD, truncation)
+	 * expects them, and where the kernel can, that it holds no others.
+	 */
+	if (order)
+		shmdev_mapping_set_order(mapping, order);
 
-	err = shmdev_backing_fill(mapping, size >> PAGE_SHIFT);
+	err = shmdev_backing_fill(mapping, size >> PAGE_SHIFT, order);
 	if (err) {
 		iput(inode);	/* frees the folios added so far */
 		return ERR_PTR(err);
 	}
 	return inode;
+}
+
+/**
+ * shmdev_backing_release() - empty a region's page cache as it is freed
+ * @inode: the region's inode, which no file or mapping uses any more.
+ *
+ * The last file's dentry still holds the inode, and its final iput() runs
+ * after that file has dropped its module reference: leave it nothing to do
+ * with this module's aops (see shmdev_fs_type).
+ */
+void shmdev_backing_release(struct inode *inode)
+{
+	truncate_inode_pages(inode->i_mapping, 0);
+	inode->i_mapping->a_ops = &empty_aops;
+	iput(inode);
 }
 
 static struct shmdev_region *shmdev_vma_region(struct vm_area_struct *vma)
@@ -192,22 +233,26 @@ static const struct vm_operations_struct shmdev_vm_ops = {
 };
 
 /**
- * shmdev_backing_mmap() - set up a VMA of a region
- * @region: the region; the VMA's file keeps it alive.
- * @rdonly: the file is attached read-only.
- * @vma: the new VMA; vm_file->f_mapping is the region's page cache.
+ * shmdev_backing_mmap() - hand a new VMA of /dev/shmdev to a region file
+ * @rfile: the attach's region file (shmdev_backing_file()), open read-only
+ *	for a read-only attach.
+ * @vma: the new VMA, whose vm_file is still the /dev/shmdev file.
  *
- * Return: 0, -ENXIO when the VMA reaches past the region, or -EACCES for
- * a writable shared mapping of a read-only attach.
+ * Return: 0, -ENXIO when the VMA reaches past the region, -EINVAL for an
+ * offset inside a huge folio, or -EACCES for a writable shared mapping of
+ * a read-only attach.
  */
-int shmdev_backing_mmap(struct shmdev_region *region, bool rdonly,
-			struct vm_area_struct *vma)
+int shmdev_backing_mmap(struct file *rfile, struct vm_area_struct *vma)
 {
+	struct shmdev_region *region = rfile->private_data;
 	unsigned long nr_pages = vma_pages(vma);
 
 	if (vma->vm_pgoff >= region->nr_pages ||
 	    nr_pages > region->nr_pages - vma->vm_pgoff)
 		return -ENXIO;
+	/* A huge region maps whole folios from their first byte on. */
+	if (!IS_ALIGNED(vma->vm_pgoff, 1UL << region->order))
+		return -EINVAL;
 
 	/*
 	 * VM_MAYSHARE, not VM_SHARED: the latter is already cleared for a
@@ -216,7 +261,7 @@ int shmdev_backing_mmap(struct shmdev_region *region, bool rdonly,
 	 * hole of ashmem's CVE-2011-1149).  A private mapping may be written:
 	 * its writes go to copy-on-write anonymous pages, never the region.
 	 */
-	if (rdonly && (vma->vm_flags & VM_MAYSHARE)) {
+	if (!(rfile->f_mode & FMODE_WRITE) && (vma->vm_flags & VM_MAYSHARE)) {
 		if (vma->vm_flags & VM_WRITE)
 			return -EACCES;
 		vm_flags_clear(vma, VM_MAYWRITE);
@@ -224,10 +269,97 @@ int shmdev_backing_mmap(struct shmdev_region *region, bool rdonly,
 	/* mremap() cannot grow the mapping past what was checked above. */
 	vm_flags_set(vma, VM_DONTEXPAND);
 
+	/*
+	 * From here on the VMA belongs to the region file: faults find the
+	 * region's page cache through its f_mapping, /proc/PID/maps shows
+	 * its name, and the mapping keeps the region and the module alive.
+	 */
+	vma_set_file(vma, rfile);
 	vma->vm_ops = &shmdev_vm_ops;
 	vma->vm_private_data = region;
 	shmdev_vm_open(vma);
 	return 0;
+}
+
+/**
+ * shmdev_backing_get_unmapped_area() - where to map a region
+ * @rfile: a region file.
+ * @addr: the caller's hint.
+ * @len: the length.
+ * @pgoff: the offset in pages.
+ * @flags: the mmap flags.
+ *
+ * Also the region file's own get_unmapped_area, which mremap() uses to
+ * move a mapping.
+ *
+ * Return: an address or a negative errno.
+ */
+unsigned long shmdev_backing_get_unmapped_area(struct file *rfile,
+					       unsigned long addr,
+					       unsigned long len,
+					       unsigned long pgoff,
+					       unsigned long flags)
+{
+	return shmdev_default_unmapped_area(rfile, addr, len, pgoff, flags);
+}
+
+/* The attach's file goes: its reference on the region goes with it. */
+static int shmdev_region_file_release(struct inode *inode, struct file *file)
+{
+	shmdev_region_put(file->private_data);
+	return 0;
+}
+
+/*
+ * Never opened by path: the inode keeps the kernel's default i_fop, whose
+ * open fails with ENXIO, so /proc/PID/map_files cannot turn a read-only
+ * mapping into a writable file (ashmem's CVE-2020-0009).  No fd of a
+ * region file is ever installed; these operations serve its VMAs.
+ */
+static const struct file_operations shmdev_region_fops = {
+	.owner = THIS_MODULE,
+	.release = shmdev_region_file_release,
+	.get_unmapped_area = shmdev_backing_get_unmapped_area,
+	/* msync(MS_SYNC) succeeds, as on tmpfs: nothing to write back. */
+	.fsync = noop_fsync,
+	.llseek = noop_llseek,
+};
+
+/**
+ * shmdev_backing_file() - a file for one attach of a region
+ * @region: the region; the caller's reference passes to the file.
+ * @rdonly: open the file read-only (a read-only attach).
+ *
+ * The dentry's name is what /proc/PID/maps, smaps and map_files show:
+ * "shmdev:NAME (id N)", after a '/' and before the " (deleted)" that the
+ * kernel adds for every file without a directory entry (as for memfd).
+ *
+ * Return: the file (fput() it) or an ERR_PTR; on error the caller keeps
+ * its reference.
+ */
+struct file *shmdev_backing_file(struct shmdev_region *region, bool rdonly)
+{
+	char name[sizeof("shmdev: (id )") + SHMDEV_NAME_MAX + 20];
+	struct file *file;
+
+	snprintf(name, sizeof(name), "shmdev:%s (id %llu)", region->name,
+		 region->id);
+	/*
+	 * alloc_file_pseudo() takes no module reference, but __fput() drops
+	 * one for f_op->owner.  The caller runs an ioctl of /dev/shmdev,
+	 * whose file pins the module, so a plain increment is safe.
+	 */
+	__module_get(THIS_MODULE);
+	ihold(region->inode);
+	file = alloc_file_pseudo(region->inode, shmdev_mnt, name,
+				 rdonly ? O_RDONLY : O_RDWR, &shmdev_region_fops);
+	if (IS_ERR(file)) {
+		iput(region->inode);
+		module_put(THIS_MODULE);
+		return file;
+	}
+	file->private_data = region;
+	return file;
 }
 
 int shmdev_backing_init(void)

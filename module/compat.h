@@ -65,4 +65,20 @@ shmdev_filemap_alloc_folio(gfp_t gfp, unsigned int order)
 #endif
 }
 
+/*
+ * A mapping that holds folios of @order only.  6.10 lets a mapping name a
+ * minimum order too, and mm then never splits its folios below it (a
+ * partial MADV_PAGEOUT would otherwise split a huge region's folio).
+ * Before that, a mapping can only be said to take large folios.
+ */
+static inline void shmdev_mapping_set_order(struct address_space *mapping,
+					    unsigned int order)
+{
+#ifdef SHMDEV_HAVE_FOLIO_ORDER_RANGE
+	mapping_set_folio_order_range(mapping, order, order);
+#else
+	mapping_set_large_folios(mapping);
+#endif
+}
+
 #endif /* _SHMDEV_COMPAT_H */

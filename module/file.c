@@ -2,6 +2,7 @@
 /*
  * File operations of /dev/shmdev: one open file, at most one region.
  */
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -24,7 +25,10 @@ static int shmdev_open(struct inode *inode, struct file *file)
 	return nonseekable_open(inode, file);
 }
 
-/* Runs once the last mapping of the file is gone, too (vm_file). */
+/*
+ * Mappings hold the region file, not this one: the region outlives this
+ * file for as long as they exist.
+ */
 static int shmdev_release(struct inode *inode, struct file *file)
 {
 	struct shmdev_file *sf = file->private_data;
@@ -33,7 +37,7 @@ static int shmdev_release(struct inode *inode, struct file *file)
 	if (region) {
 		shmdev_file_poll_release(sf, region);
 		atomic_dec(&region->nr_attached);
-		shmdev_region_put(region);
+		fput(sf->region_file);	/* and with it the region reference */
 	}
 	mutex_destroy(&sf->lock);
 	kfree(sf);
@@ -42,51 +46,48 @@ static int shmdev_release(struct inode *inode, struct file *file)
 
 /**
  * shmdev_file_attach() - attach a file to a region, for good
- * @sf: the file's state; the caller holds @sf->lock and found it unattached.
- * @file: the file.
- * @region: the region; the caller's reference passes to the file.
- * @rdonly: attach read-only.
+ * @sf: the file's state, found unattached under @sf->lock.
+ * @rfile: the attach's region file (shmdev_backing_file()); its reference,
+ *	and the region reference it holds, pass to @sf.
  */
-void shmdev_file_attach(struct shmdev_file *sf, struct file *file,
-			struct shmdev_region *region, bool rdonly)
+void shmdev_file_attach(struct shmdev_file *sf, struct file *rfile)
 {
+	struct shmdev_region *region = rfile->private_data;
+
 	lockdep_assert_held(&sf->lock);
 
-	sf->rdonly = rdonly;
+	sf->region_file = rfile;
+	sf->rdonly = !(rfile->f_mode & FMODE_WRITE);
 	shmdev_file_ack_init(sf, region);
 	atomic_inc(&region->nr_attached);
-	/*
-	 * mmap_region() reads f_mapping before and after ->mmap.  No mmap of
-	 * this file gets that far before the region is published:
-	 * shmdev_get_unmapped_area() refuses it first.  So every mapping sees
-	 * the final f_mapping, and the page cache's writable-mapping count
-	 * stays balanced.
-	 */
-	file->f_mapping = region->inode->i_mapping;
 	/* Publish; pairs with smp_load_acquire() in shmdev_file_region(). */
 	smp_store_release(&sf->region, region);
 	shmdev_file_poll_attached(sf);
 }
 
+/* Where a mapping of the attached region goes; unattached files map nothing. */
 static unsigned long shmdev_get_unmapped_area(struct file *file,
 					      unsigned long addr,
 					      unsigned long len,
 					      unsigned long pgoff,
 					      unsigned long flags)
 {
-	if (!shmdev_file_region(file->private_data))
+	struct shmdev_file *sf = file->private_data;
+
+	if (!shmdev_file_region(sf))
 		return -ENXIO;
-	return shmdev_default_unmapped_area(file, addr, len, pgoff, flags);
+	return shmdev_backing_get_unmapped_area(sf->region_file, addr, len,
+						pgoff, flags);
 }
 
+/* The VMA moves to the attach's region file (see backing.c). */
 static int shmdev_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct shmdev_file *sf = file->private_data;
-	struct shmdev_region *region = shmdev_file_region(sf);
 
-	if (!region)
+	if (!shmdev_file_region(sf))
 		return -ENXIO;
-	return shmdev_backing_mmap(region, sf->rdonly, vma);
+	return shmdev_backing_mmap(sf->region_file, vma);
 }
 
 static __poll_t shmdev_poll(struct file *file, poll_table *pt)

@@ -85,6 +85,8 @@ static int shmdev_create_args(const struct shmdev_create *arg,
 			      struct shmdev_region_args *args)
 {
 	u64 max = READ_ONCE(shmdev_max_region_bytes);
+	bool huge = arg->flags & SHMDEV_CREATE_HUGE;
+	u64 unit = huge ? SHMDEV_HUGE_SIZE : PAGE_SIZE;
 	int err;
 
 	if ((arg->flags & ~SHMDEV_CREATE_FLAGS_MASK) || arg->result_flags ||
@@ -97,54 +99,15 @@ static int shmdev_create_args(const struct shmdev_create *arg,
 	    arg->nr_channels > SHMDEV_MAX_CHANNELS || (arg->mode & ~0777))
 		return -EINVAL;
 	/* MAX_LFS_FILESIZE first, so that rounding up cannot overflow. */
-	if (arg->size > MAX_LFS_FILESIZE || PAGE_ALIGN(arg->size) > max)
+	if (arg->size > MAX_LFS_FILESIZE || round_up(arg->size, unit) > max)
 		return -E2BIG;
 
 	args->name = arg->name;
-	args->size = PAGE_ALIGN(arg->size);
+	args->size = round_up(arg->size, unit);
 	args->nr_channels = arg->nr_channels;
 	args->mode = arg->mode;
+	args->order = huge ? SHMDEV_HUGE_ORDER : 0;
 	return 0;
-}
-
-/* Open-or-create found the name: the caller asks for a read-write attach. */
-static int shmdev_open_existing(struct shmdev_region *region,
-				const struct shmdev_region_args *args)
-{
-	if (args->size > region->size || args->nr_channels > region->nr_channels)
-		return -EINVAL;
-	return shmdev_region_permission(region, true);
-}
-
-static int shmdev_create_or_open(const struct shmdev_region_args *args,
-				 bool open, struct shmdev_region **out,
-				 bool *created)
-{
-	struct shmdev_region *region;
-	int err;
-
-	for (;;) {
-		/* Look first: allocating a large region only to hit EEXIST is slow. */
-		region = shmdev_region_find(args->name, 0);
-		if (region) {
-			err = open ? shmdev_open_existing(region, args) : -EEXIST;
-			if (err) {
-				shmdev_region_put(region);
-				return err;
-			}
-			*out = region;
-			*created = false;
-			return 0;
-		}
-		err = shmdev_region_create(args, out);
-		if (err != -EEXIST) {
-			*created = !err;
-			return err;
-		}
-		/* Another CREATE took the name meanwhile: look again. */
-		if (fatal_signal_pending(current))
-			return -EINTR;
-	}
 }
 
 static int shmdev_ioc_create(struct file *file, void *data)
@@ -152,7 +115,7 @@ static int shmdev_ioc_create(struct file *file, void *data)
 	struct shmdev_file *sf = file->private_data;
 	struct shmdev_create *arg = data;
 	struct shmdev_region_args args;
-	struct shmdev_region *region;
+	struct file *rfile;
 	bool created;
 	int err;
 
@@ -169,13 +132,15 @@ static int shmdev_ioc_create(struct file *file, void *data)
 		err = -EBUSY;
 		goto out_unlock;
 	}
-	err = shmdev_create_or_open(&args, arg->flags & SHMDEV_CREATE_OPEN,
-				    &region, &created);
-	if (err)
+	rfile = shmdev_region_get(&args, arg->flags & SHMDEV_CREATE_OPEN,
+				  &created);
+	if (IS_ERR(rfile)) {
+		err = PTR_ERR(rfile);
 		goto out_unlock;
+	}
 
-	shmdev_file_attach(sf, file, region, false);
-	arg->id = region->id;
+	shmdev_file_attach(sf, rfile);
+	arg->id = sf->region->id;
 	arg->result_flags = created ? SHMDEV_CREATE_RESULT_NEW : 0;
 out_unlock:
 	mutex_unlock(&sf->lock);
@@ -187,6 +152,7 @@ static int shmdev_ioc_attach(struct file *file, void *data)
 	struct shmdev_file *sf = file->private_data;
 	struct shmdev_attach *arg = data;
 	struct shmdev_region *region;
+	struct file *rfile;
 	const char *name;
 	bool write;
 	int err;
@@ -214,12 +180,14 @@ static int shmdev_ioc_attach(struct file *file, void *data)
 		goto out_unlock;
 	}
 	err = shmdev_region_permission(region, write);
-	if (err) {
+	rfile = err ? ERR_PTR(err) : shmdev_backing_file(region, !write);
+	if (IS_ERR(rfile)) {
+		err = PTR_ERR(rfile);
 		shmdev_region_put(region);
 		goto out_unlock;
 	}
 
-	shmdev_file_attach(sf, file, region, !write);
+	shmdev_file_attach(sf, rfile);
 	arg->id = region->id;
 out_unlock:
 	mutex_unlock(&sf->lock);
@@ -240,6 +208,8 @@ static void shmdev_fill_info(struct shmdev_info *arg,
 	arg->gid = from_kgid_munged(ns, region->gid);
 	arg->cuid = from_kuid_munged(ns, region->cuid);
 	arg->cgid = from_kgid_munged(ns, region->cgid);
+	if (region->order)
+		arg->region_flags |= SHMDEV_REGION_HUGE;
 	arg->mode = region->mode;
 	arg->nr_channels = region->nr_channels;
 	arg->nr_attached = atomic_read(&region->nr_attached);
@@ -377,13 +347,19 @@ static int shmdev_ioc_ack(struct file *file, void *data)
 	return 0;
 }
 
+/*
+ * @min_size: an earlier published size of the argument, still accepted
+ * (zero: none); the handler sees zeroes past what was passed.
+ */
 struct shmdev_ioctl_desc {
 	unsigned int cmd;
 	int (*fn)(struct file *file, void *arg);
+	size_t min_size;
 };
 
 static const struct shmdev_ioctl_desc shmdev_ioctls[] = {
-	[_IOC_NR(SHMDEV_IOC_API)] = { SHMDEV_IOC_API, shmdev_ioc_api },
+	[_IOC_NR(SHMDEV_IOC_API)] = { SHMDEV_IOC_API, shmdev_ioc_api,
+				      SHMDEV_API_SIZE_VER0 },
 	[_IOC_NR(SHMDEV_IOC_CREATE)] = { SHMDEV_IOC_CREATE, shmdev_ioc_create },
 	[_IOC_NR(SHMDEV_IOC_ATTACH)] = { SHMDEV_IOC_ATTACH, shmdev_ioc_attach },
 	[_IOC_NR(SHMDEV_IOC_INFO)] = { SHMDEV_IOC_INFO, shmdev_ioc_info },
@@ -415,49 +391,29 @@ static int shmdev_ioc_api(struct file *file, void *data)
 					  PAGE_SIZE);
 	arg->max_channels = SHMDEV_MAX_CHANNELS;
 	arg->page_size = PAGE_SIZE;
+	arg->huge_page_size = SHMDEV_HUGE_SIZE;
 	return 0;
 }
 
-union shmdev_ioctl_arg {
-	struct shmdev_api api;
-	struct shmdev_create create;
-	struct shmdev_attach attach;
-	struct shmdev_info info;
-	struct shmdev_destroy destroy;
-	struct shmdev_list list;
-	struct shmdev_notify notify;
-	struct shmdev_wait wait;
-	struct shmdev_ack ack;
-};
-
-/**
- * shmdev_ioctl() - dispatch an ioctl on /dev/shmdev
- * @file: the file.
- * @cmd: the command; its size field may exceed this module's struct (a
- *	newer uapi), never fall short of it.
- * @uarg: user pointer to the argument.
- *
- * Return: the handler's result, -ENOTTY for a command this module does not
- * know, -E2BIG for non-zero bytes past the struct it knows, -EFAULT.
+/*
+ * Arguments up to this size are copied to the stack, larger ones (INFO)
+ * to the heap, as dma-heap does: CREATE allocates and WAIT sleeps with
+ * the argument copy live, so the stack copy is kept small.
  */
-long shmdev_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
+#define SHMDEV_STACK_ARG	128
+
+/* Copy the argument in, run the handler, copy the result out. */
+static int shmdev_ioctl_call(struct file *file,
+			     int (*fn)(struct file *file, void *arg),
+			     unsigned int cmd, void *karg, size_t ksize,
+			     void __user *uptr)
 {
-	void __user *uptr = (void __user *)uarg;
-	const struct shmdev_ioctl_desc *ioc;
-	unsigned int nr = _IOC_NR(cmd);
-	union shmdev_ioctl_arg karg;
-	size_t ksize;
+	/* What the caller passed, up to our struct: it gets no more back. */
+	size_t usize = min_t(size_t, _IOC_SIZE(cmd), ksize);
 	int ret;
 
-	if (_IOC_TYPE(cmd) != SHMDEV_IOC_MAGIC || nr >= ARRAY_SIZE(shmdev_ioctls))
-		return -ENOTTY;
-	ioc = &shmdev_ioctls[array_index_nospec(nr, ARRAY_SIZE(shmdev_ioctls))];
-	ksize = _IOC_SIZE(ioc->cmd);
-	if (!ioc->fn || _IOC_DIR(cmd) != _IOC_DIR(ioc->cmd) ||
-	    _IOC_SIZE(cmd) < ksize)
-		return -ENOTTY;
-
-	ret = copy_struct_from_user(&karg, ksize, uptr, _IOC_SIZE(cmd));
+	/* Zero-fills past a first version's struct; E2BIG past ours. */
+	ret = copy_struct_from_user(karg, ksize, uptr, _IOC_SIZE(cmd));
 	if (ret)
 		return ret;
 	/*
@@ -466,14 +422,56 @@ long shmdev_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	 * runs can still make the final copy fail after the command took
 	 * effect.
 	 */
-	if ((_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(uptr, &karg, ksize))
+	if ((_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(uptr, karg, usize))
 		return -EFAULT;
 
-	ret = ioc->fn(file, &karg);
+	ret = fn(file, karg);
 
 	/* WAIT reports the current sequence with ETIMEDOUT too. */
 	if ((ret == 0 || ret == -ETIMEDOUT) && (_IOC_DIR(cmd) & _IOC_READ) &&
-	    copy_to_user(uptr, &karg, ksize))
+	    copy_to_user(uptr, karg, usize))
 		return -EFAULT;
+	return ret;
+}
+
+/**
+ * shmdev_ioctl() - dispatch an ioctl on /dev/shmdev
+ * @file: the file.
+ * @cmd: the command; its size field may exceed this module's struct (a
+ *	newer uapi), and fall short of it only by being the size an earlier
+ *	version published.
+ * @uarg: user pointer to the argument.
+ *
+ * Return: the handler's result, -ENOTTY for a command this module does not
+ * know, -E2BIG for non-zero bytes past the struct it knows, -EFAULT,
+ * -ENOMEM.
+ */
+long shmdev_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
+{
+	void __user *uptr = (void __user *)uarg;
+	const struct shmdev_ioctl_desc *ioc;
+	unsigned int nr = _IOC_NR(cmd);
+	u8 stack_karg[SHMDEV_STACK_ARG] __aligned(8);
+	void *karg = stack_karg;
+	size_t ksize;
+	int ret;
+
+	if (_IOC_TYPE(cmd) != SHMDEV_IOC_MAGIC || nr >= ARRAY_SIZE(shmdev_ioctls))
+		return -ENOTTY;
+	ioc = &shmdev_ioctls[array_index_nospec(nr, ARRAY_SIZE(shmdev_ioctls))];
+	ksize = _IOC_SIZE(ioc->cmd);
+	if (!ioc->fn || _IOC_DIR(cmd) != _IOC_DIR(ioc->cmd) ||
+	    (_IOC_SIZE(cmd) < ksize &&
+	     (!ioc->min_size || _IOC_SIZE(cmd) != ioc->min_size)))
+		return -ENOTTY;
+
+	if (ksize > sizeof(stack_karg)) {
+		karg = kmalloc(ksize, GFP_KERNEL);
+		if (!karg)
+			return -ENOMEM;
+	}
+	ret = shmdev_ioctl_call(file, ioc->fn, cmd, karg, ksize, uptr);
+	if (karg != stack_karg)
+		kfree(karg);
 	return ret;
 }

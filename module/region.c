@@ -5,11 +5,13 @@
  * A region is findable (by name and by id) from CREATE until DESTROY, and
  * only from the user namespace it was created in (as SysV keys are per
  * IPC namespace; a module cannot hold an IPC namespace); the registry
- * holds one reference for that time.  Attached files hold one
- * each.  The memory goes when the last reference does, as with IPC_RMID.
+ * holds one reference for that time.  Each attach's region file (backing.c)
+ * holds one, and mappings hold such a file.  The memory goes when the last
+ * reference does, as with IPC_RMID.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/file.h>
 #include <linux/hashtable.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -48,12 +50,12 @@ static u32 shmdev_name_hash(const struct user_namespace *ns, const char *name)
 	return full_name_hash(ns, name, strlen(name));
 }
 
-/* Caller holds shmdev_registry_lock. */
 static struct shmdev_region *shmdev_lookup_name(const struct user_namespace *ns,
 						const char *name)
 {
 	struct shmdev_region *region;
 
+	lockdep_assert_held(&shmdev_registry_lock);
 	hash_for_each_possible(shmdev_names, region, name_node,
 			       shmdev_name_hash(ns, name))
 		if (region->user_ns == ns && !strcmp(region->name, name))
@@ -65,13 +67,13 @@ static struct shmdev_region *shmdev_lookup_name(const struct user_namespace *ns,
  * Find a live region of the caller's user namespace.  Comparing namespace
  * pointers is safe: a region holds a reference on its namespace, so that
  * pointer cannot be reused by another namespace while the region exists.
- * Caller holds shmdev_registry_lock.
  */
 static struct shmdev_region *shmdev_lookup(const char *name, u64 id)
 {
 	struct user_namespace *ns = current_user_ns();
 	struct shmdev_region *region;
 
+	lockdep_assert_held(&shmdev_registry_lock);
 	if (name)
 		return shmdev_lookup_name(ns, name);
 	if (id > ULONG_MAX)
@@ -92,6 +94,7 @@ static struct shmdev_region *shmdev_region_alloc(const struct shmdev_region_args
 	strscpy_pad(region->name, args->name, sizeof(region->name));
 	region->size = args->size;
 	region->nr_pages = args->size >> PAGE_SHIFT;
+	region->order = args->order;
 	region->uid = current_euid();
 	region->cuid = region->uid;
 	region->gid = current_egid();
@@ -105,11 +108,18 @@ static struct shmdev_region *shmdev_region_alloc(const struct shmdev_region_args
 	return region;
 }
 
-/* Caller holds shmdev_registry_lock. */
+/* Undo shmdev_region_alloc(). */
+static void shmdev_region_kfree(struct shmdev_region *region)
+{
+	put_user_ns(region->user_ns);
+	kfree(region);
+}
+
 static bool shmdev_claimed(const struct shmdev_region *region)
 {
 	struct shmdev_region *other;
 
+	lockdep_assert_held(&shmdev_registry_lock);
 	hlist_for_each_entry(other, &shmdev_claims, name_node)
 		if (other->user_ns == region->user_ns &&
 		    !strcmp(other->name, region->name))
@@ -117,9 +127,16 @@ static bool shmdev_claimed(const struct shmdev_region *region)
 	return false;
 }
 
-/* Claim region->name; -EEXIST if it exists, or wait for another claim. */
-static int shmdev_claim(struct shmdev_region *region)
+/*
+ * Find region->name, or claim it for @region and give @region its id.
+ * With @existing, a region found is returned there with a reference;
+ * without, finding one fails with -EEXIST.  A claim in progress is waited
+ * for, and the lookup made again.
+ */
+static int shmdev_find_or_claim(struct shmdev_region *region,
+				struct shmdev_region **existing)
 {
+	struct shmdev_region *found;
 	unsigned long gen;
 	int err;
 
@@ -127,12 +144,22 @@ static int shmdev_claim(struct shmdev_region *region)
 		mutex_lock(&shmdev_registry_lock);
 		gen = shmdev_claims_gen;
 		err = 0;
-		if (shmdev_lookup_name(region->user_ns, region->name))
+		found = shmdev_lookup_name(region->user_ns, region->name);
+		if (found && existing) {
+			refcount_inc(&found->ref);
+			*existing = found;
+		} else if (found) {
 			err = -EEXIST;
-		else if (shmdev_claimed(region))
+		} else if (shmdev_claimed(region)) {
 			err = -EAGAIN;
-		else
+		} else if (shmdev_next_id > ULONG_MAX) {
+			/* Ids index an xarray: unsigned long is 64 bits where it matters. */
+			err = -ENOSPC;
+		} else {
+			/* Taken now so that the region's file can show it. */
+			region->id = shmdev_next_id++;
 			hlist_add_head(&region->name_node, &shmdev_claims);
+		}
 		mutex_unlock(&shmdev_registry_lock);
 		if (err != -EAGAIN)
 			return err;
@@ -142,77 +169,66 @@ static int shmdev_claim(struct shmdev_region *region)
 	}
 }
 
-/* Caller holds shmdev_registry_lock. */
 static void shmdev_unclaim(struct shmdev_region *region)
 {
+	lockdep_assert_held(&shmdev_registry_lock);
 	hlist_del_init(&region->name_node);
 	WRITE_ONCE(shmdev_claims_gen, shmdev_claims_gen + 1);
 	wake_up_all(&shmdev_claims_wq);
 }
 
-/*
- * Insert a claimed region into the registry; the caller holds
- * shmdev_registry_lock and ends the claim.
- */
+/* Insert a claimed region into the registry; the caller ends the claim. */
 static int shmdev_publish(struct shmdev_region *region)
 {
 	int err;
 
-	/* Ids index an xarray: unsigned long is 64 bits where it matters. */
-	if (shmdev_next_id > ULONG_MAX)
-		return -ENOSPC;
-	err = xa_insert(&shmdev_ids, shmdev_next_id, region, GFP_KERNEL);
+	lockdep_assert_held(&shmdev_registry_lock);
+	err = xa_insert(&shmdev_ids, region->id, region, GFP_KERNEL);
 	if (err)
 		return err == -EBUSY ? -EEXIST : err;
-	region->id = shmdev_next_id++;
 	hash_add(shmdev_names, &region->name_node,
 		 shmdev_name_hash(region->user_ns, region->name));
 	return 0;
 }
 
-/**
- * shmdev_region_create() - create a named region
- * @args: validated name, page-aligned size, channel count and mode.
- * @out: the region, with one reference for the caller.
- *
- * The name is claimed first: a concurrent CREATE of it waits for this one.
- * The region becomes findable only after its memory is allocated, so a
- * failure leaves nothing behind.
- *
- * Return: 0, -ENOSPC (module limits), -ENOMEM (per-user limits, memory
- * cgroup or no memory), -EPERM (RLIMIT_MEMLOCK is 0), -EINTR (fatal signal
- * while allocating or waiting) or -EEXIST (the name exists, perhaps created
- * meanwhile).
- */
-int shmdev_region_create(const struct shmdev_region_args *args,
-			 struct shmdev_region **out)
+/* Give a claimed region its memory and charge it; -errno on failure. */
+static int shmdev_region_populate(struct shmdev_region *region)
 {
-	struct shmdev_region *region;
 	struct shmdev_user *user;
 	struct inode *inode;
-	int err;
 
-	region = shmdev_region_alloc(args);
-	if (!region)
-		return -ENOMEM;
-
-	err = shmdev_claim(region);
-	if (err)
-		goto err_free_region;
-
-	user = shmdev_charge(args->size);
-	if (IS_ERR(user)) {
-		err = PTR_ERR(user);
-		goto err_unclaim;
+	user = shmdev_charge(region->size);
+	if (IS_ERR(user))
+		return PTR_ERR(user);
+	inode = shmdev_backing_alloc(region->size, region->order);
+	if (IS_ERR(inode)) {
+		shmdev_uncharge(user, region->size);
+		return PTR_ERR(inode);
 	}
 	region->user = user;
-
-	inode = shmdev_backing_alloc(args->size);
-	if (IS_ERR(inode)) {
-		err = PTR_ERR(inode);
-		goto err_uncharge;
-	}
 	region->inode = inode;
+	return 0;
+}
+
+/*
+ * Make a new region that shmdev_find_or_claim() claimed for @region, and
+ * the creator's file on it.  The region becomes findable last, so that a
+ * failure leaves nothing behind.
+ */
+static struct file *shmdev_region_create(struct shmdev_region *region)
+{
+	struct file *file;
+	int err;
+
+	err = shmdev_region_populate(region);
+	if (err)
+		goto err_unclaim;
+
+	file = shmdev_backing_file(region, false);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		goto err_unpopulate;
+	}
 
 	mutex_lock(&shmdev_registry_lock);
 	shmdev_unclaim(region);
@@ -220,25 +236,75 @@ int shmdev_region_create(const struct shmdev_region_args *args,
 	if (!err)
 		refcount_inc(&region->ref);	/* the registry's */
 	mutex_unlock(&shmdev_registry_lock);
-	if (err)
-		goto err_put_inode;
+	if (err) {
+		/* The file's release frees the region, as for any last put. */
+		fput(file);
+		return ERR_PTR(err);
+	}
+	return file;
 
-	*out = region;
-	return 0;
-
-err_put_inode:
-	iput(inode);
-err_uncharge:
-	shmdev_uncharge(user, args->size);
+err_unpopulate:
+	shmdev_backing_release(region->inode);
+	shmdev_uncharge(region->user, region->size);
 err_unclaim:
 	mutex_lock(&shmdev_registry_lock);
-	if (!hlist_unhashed(&region->name_node))
-		shmdev_unclaim(region);
+	shmdev_unclaim(region);
 	mutex_unlock(&shmdev_registry_lock);
-err_free_region:
-	put_user_ns(region->user_ns);
-	kfree(region);
-	return err;
+	shmdev_region_kfree(region);
+	return ERR_PTR(err);
+}
+
+/* CREATE|OPEN found the name: the caller asks for a read-write attach. */
+static int shmdev_open_existing(struct shmdev_region *region,
+				const struct shmdev_region_args *args)
+{
+	if (args->size > region->size || args->nr_channels > region->nr_channels)
+		return -EINVAL;
+	return shmdev_region_permission(region, true);
+}
+
+/**
+ * shmdev_region_get() - create a region, or with @open find it, for CREATE
+ * @args: validated name, page-aligned size, channel count and mode.
+ * @open: open an existing region of that name instead of failing.
+ * @created: set to whether a new region was made.
+ *
+ * Finding the name and claiming it are one step under the registry lock:
+ * a concurrent CREATE of the name waits for this one's outcome, and never
+ * allocates a large region only to find the name taken.
+ *
+ * Return: a read-write region file holding a reference on the region
+ * (shmdev_file_attach() takes it), or an ERR_PTR: -ENOSPC (module
+ * limits), -ENOMEM (per-user limits, memory cgroup or no memory), -EPERM
+ * (RLIMIT_MEMLOCK is 0), -EINTR (fatal signal while allocating or
+ * waiting), -EEXIST (the name exists and !@open), or for an existing region
+ * -EINVAL (larger than it) or -EACCES.
+ */
+struct file *shmdev_region_get(const struct shmdev_region_args *args,
+			       bool open, bool *created)
+{
+	struct shmdev_region *region, *existing = NULL;
+	struct file *file;
+	int err;
+
+	region = shmdev_region_alloc(args);
+	if (!region)
+		return ERR_PTR(-ENOMEM);
+
+	err = shmdev_find_or_claim(region, open ? &existing : NULL);
+	if (err || existing) {
+		shmdev_region_kfree(region);
+		if (err)
+			return ERR_PTR(err);
+		*created = false;
+		err = shmdev_open_existing(existing, args);
+		file = err ? ERR_PTR(err) : shmdev_backing_file(existing, false);
+		if (IS_ERR(file))
+			shmdev_region_put(existing);
+		return file;
+	}
+	*created = true;
+	return shmdev_region_create(region);
 }
 
 /**
@@ -297,9 +363,10 @@ static bool shmdev_may_destroy(const struct shmdev_region *region)
 	       ns_capable(region->user_ns, CAP_SYS_ADMIN);
 }
 
-/* Caller holds shmdev_registry_lock; returns the registry's reference. */
+/* Returns the registry's reference. */
 static struct shmdev_region *shmdev_unpublish(struct shmdev_region *region)
 {
+	lockdep_assert_held(&shmdev_registry_lock);
 	WRITE_ONCE(region->destroyed, true);
 	xa_erase(&shmdev_ids, region->id);
 	hash_del(&region->name_node);
@@ -336,13 +403,12 @@ int shmdev_region_destroy(const char *name, u64 id)
 	return err;
 }
 
+/* No file of the region is left, hence no mapping either. */
 static void shmdev_region_free(struct shmdev_region *region)
 {
-	/* Truncates the page cache: no mapping exists any more. */
-	iput(region->inode);
+	shmdev_backing_release(region->inode);
 	shmdev_uncharge(region->user, region->size);
-	put_user_ns(region->user_ns);
-	kfree(region);
+	shmdev_region_kfree(region);
 }
 
 void shmdev_region_put(struct shmdev_region *region)

@@ -5,23 +5,31 @@
  * Objects and who keeps them alive:
  *
  *   struct shmdev_file    one per open /dev/shmdev file (file->private_data).
- *                         Holds one reference on the region it is attached to.
+ *                         Holds, once attached, one reference on its region
+ *                         file.
+ *   region file           one per attach (backing.c, shmdev_backing_file()):
+ *                         a file on the region's inode, read-only for a
+ *                         read-only attach.  Holds one reference on the
+ *                         region and, through f_op->owner, on the module.
+ *                         mmap() of /dev/shmdev makes it the VMA's vm_file, so
+ *                         every mapping keeps the region and module alive.
  *   struct shmdev_region  a named region.  References: one from the registry
  *                         while the name exists (dropped by DESTROY or module
- *                         exit), one per attached file.  A VMA maps the region
- *                         through vma->vm_file, the /dev/shmdev file, so every
- *                         mapping keeps its file and therefore the region (and,
- *                         through the file's f_op->owner, the module) alive.
+ *                         exit), one per region file.  The registry pins no
+ *                         module: rmmod frees regions nobody uses.
  *   region->inode         a pseudo-filesystem inode whose page cache holds the
- *                         region's folios; put when the region is freed, which
- *                         truncates the page cache.  No PTE can point at a
- *                         folio by then: every mapping is gone.
+ *                         region's folios; emptied when the region is freed.
+ *                         No PTE can point at a folio by then: every region
+ *                         file, hence every mapping, is gone.
  *
  * Lock order (outermost first):
  *   shmdev_file.lock  ->  shmdev_registry_lock  ->  shmdev_account_lock
- *   shmdev_file.ack_lock is innermost and taken alone.
- * mmap_lock is never taken under any of them: no copy_*_user while holding
- * them (the ioctl dispatcher copies in before and out after the handler).
+ *   shmdev_file.ack_lock  ->  region->poll_wq.lock   (poll links the file)
+ *   region->poll_wq.lock  ->  shmdev_file.poll_wq.lock
+ *                         (NOTIFY's wakeup is forwarded to each polled file)
+ * shmdev_file.ack_lock is taken under no other lock of the module.  mmap_lock
+ * is never taken under any of them: no copy_*_user while holding them (the
+ * ioctl dispatcher copies in before and out after the handler).
  */
 #ifndef _SHMDEV_H
 #define _SHMDEV_H
@@ -59,8 +67,10 @@ struct shmdev_channel {
  *	under shmdev_registry_lock.
  * @destroyed: the name is gone; under shmdev_registry_lock (read locklessly
  *	for INFO, where a stale answer is harmless).
- * @size: bytes, a multiple of PAGE_SIZE.
+ * @size: bytes, a multiple of PAGE_SIZE << @order.
  * @nr_pages: @size in pages; the bound checked at mmap and in the fault path.
+ * @order: order of the region's folios: 0, or SHMDEV_HUGE_ORDER for a
+ *	region created with %SHMDEV_CREATE_HUGE.
  * @inode: owner of the page cache holding the region's memory.
  * @user_ns: the user namespace whose callers can find the region (a
  *	reference); owner ids are reported through the caller's namespace.
@@ -86,6 +96,7 @@ struct shmdev_region {
 	bool destroyed;
 	u64 size;
 	pgoff_t nr_pages;
+	unsigned int order;
 	struct inode *inode;
 	struct user_namespace *user_ns;
 	struct shmdev_user *user;
@@ -104,6 +115,8 @@ struct shmdev_region {
 /**
  * struct shmdev_file - per open file state
  * @lock: serialises CREATE and ATTACH on this file.
+ * @region_file: the attach's region file; written before @region is
+ *	published, read after shmdev_file_region() returned non-NULL.
  * @region: the attached region or NULL; set once under @lock with release
  *	semantics and never changed again, so readers use smp_load_acquire()
  *	without a lock (see shmdev_file_region()).
@@ -122,10 +135,11 @@ struct shmdev_region {
  */
 struct shmdev_file {
 	struct mutex lock;		/* serialises CREATE, ATTACH */
+	struct file *region_file;
 	struct shmdev_region *region;
 	bool rdonly;
 	bool writable;
-	spinlock_t ack_lock;		/* protects @acked */
+	spinlock_t ack_lock;		/* protects @acked, @poll_linked */
 	u64 acked[SHMDEV_MAX_CHANNELS];
 	wait_queue_head_t poll_wq;
 	wait_queue_entry_t poll_link;
@@ -137,6 +151,13 @@ static inline struct shmdev_region *shmdev_file_region(struct shmdev_file *sf)
 	/* Pairs with smp_store_release() in shmdev_file_attach(). */
 	return smp_load_acquire(&sf->region);
 }
+
+/*
+ * Huge regions are made of folios that one PMD entry maps.  Not
+ * HPAGE_PMD_ORDER: that is defined only where transparent huge pages are.
+ */
+#define SHMDEV_HUGE_ORDER	(PMD_SHIFT - PAGE_SHIFT)
+#define SHMDEV_HUGE_SIZE	(PAGE_SIZE << SHMDEV_HUGE_ORDER)
 
 /* Module parameters (main.c). */
 extern unsigned long shmdev_max_region_bytes;
@@ -157,10 +178,11 @@ struct shmdev_region_args {
 	u64 size;
 	u32 nr_channels;
 	umode_t mode;
+	unsigned int order;
 };
 
-int shmdev_region_create(const struct shmdev_region_args *args,
-			 struct shmdev_region **out);
+struct file *shmdev_region_get(const struct shmdev_region_args *args,
+			       bool open, bool *created);
 struct shmdev_region *shmdev_region_find(const char *name, u64 id);
 int shmdev_region_permission(const struct shmdev_region *region, bool write);
 int shmdev_region_destroy(const char *name, u64 id);
@@ -170,15 +192,20 @@ void shmdev_region_destroy_all(void);
 
 /* file.c: file operations, attaching files to regions. */
 extern const struct file_operations shmdev_fops;
-void shmdev_file_attach(struct shmdev_file *sf, struct file *file,
-			struct shmdev_region *region, bool rdonly);
+void shmdev_file_attach(struct shmdev_file *sf, struct file *rfile);
 
 /* backing.c: page-cache memory of a region and its mappings. */
 int shmdev_backing_init(void);
 void shmdev_backing_exit(void);
-struct inode *shmdev_backing_alloc(u64 size);
-int shmdev_backing_mmap(struct shmdev_region *region, bool rdonly,
-			struct vm_area_struct *vma);
+struct inode *shmdev_backing_alloc(u64 size, unsigned int order);
+void shmdev_backing_release(struct inode *inode);
+struct file *shmdev_backing_file(struct shmdev_region *region, bool rdonly);
+int shmdev_backing_mmap(struct file *rfile, struct vm_area_struct *vma);
+unsigned long shmdev_backing_get_unmapped_area(struct file *rfile,
+					       unsigned long addr,
+					       unsigned long len,
+					       unsigned long pgoff,
+					       unsigned long flags);
 
 /* notify.c: channels. */
 void shmdev_channels_init(struct shmdev_region *region);

@@ -140,6 +140,7 @@ TEST_F(ioctl, api_reports_capabilities)
 		  api.max_region_size);
 	EXPECT_EQ((__u32)SHMDEV_MAX_CHANNELS, api.max_channels);
 	EXPECT_EQ((__u32)page_size(), api.page_size);
+	EXPECT_EQ((__u64)(2u << 20), api.huge_page_size);
 }
 
 /* API with any non-zero output field on input fails with EINVAL. */
@@ -154,6 +155,7 @@ TEST_F(ioctl, api_nonzero_output_field_einval)
 		offsetof(struct shmdev_api, max_region_size),
 		offsetof(struct shmdev_api, max_channels),
 		offsetof(struct shmdev_api, page_size),
+		offsetof(struct shmdev_api, huge_page_size),
 	};
 	struct shmdev_api api;
 	size_t i;
@@ -1290,7 +1292,7 @@ TEST_F(ioctl, wrong_type_enotty)
 	ASSERT_NOTHING_CHANGED();
 }
 
-/* Each command with a struct smaller than the header's fails with ENOTTY. */
+/* Each command with a struct smaller than the header's (and, for API, than its first version's) fails with ENOTTY. */
 TEST_F(ioctl, smaller_struct_enotty)
 {
 	size_t i;
@@ -1300,6 +1302,10 @@ TEST_F(ioctl, smaller_struct_enotty)
 		size_t sz = _IOC_SIZE(all_cmds[i].cmd);
 
 		memset(buf, 0, sizeof(buf));
+		EXPECT_EQ(-ENOTTY, ioctl_sized(self->fd, all_cmds[i].cmd, sz - 1, buf))
+			TH_LOG("%s size %zu", all_cmds[i].name, sz - 1);
+		if (all_cmds[i].cmd == SHMDEV_IOC_API)
+			sz = SHMDEV_API_SIZE_VER0;
 		EXPECT_EQ(-ENOTTY, ioctl_sized(self->fd, all_cmds[i].cmd, sz - 8, buf))
 			TH_LOG("%s size %zu", all_cmds[i].name, sz - 8);
 		EXPECT_EQ(-ENOTTY, ioctl_sized(self->fd, all_cmds[i].cmd, 0, buf))

@@ -926,29 +926,35 @@ static int check_reopened_unattached(int fd, size_t len)
 	return 0;
 }
 
-/* Opening /proc/self/map_files/<ro mapping> or /proc/self/fd/<rofd> O_RDWR gives a fresh unattached file (mmap ENXIO) or fails: never a writable mapping. */
-TEST_F(ro, reopen_via_proc_gives_unattached_file)
+/* Open /proc/self/map_files/ of [@addr, @addr + @len) with @flags: an fd or -errno. */
+static int open_map_file(void *addr, size_t len, int flags)
 {
 	char path[128];
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/self/map_files/%lx-%lx",
-		 (unsigned long)self->ro, (unsigned long)self->ro + self->len);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd >= 0) {
-		EXPECT_EQ(0, check_reopened_unattached(fd, self->len));
-		close(fd);
-	} else {
-		TH_LOG("map_files open O_RDWR failed: %s", strerror(errno));
-	}
+		 (unsigned long)addr, (unsigned long)addr + len);
+	fd = open(path, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* /proc/self/map_files/ of the read-only mapping and of the read-write one cannot be opened at all, not even by root (ashmem's CVE-2020-0009); /proc/self/fd/<rofd> O_RDWR gives a fresh unattached file. */
+TEST_F(ro, reopen_via_proc_gives_no_writable_file)
+{
+	char path[128];
+	int fd;
+
+	fd = open_map_file(self->ro, self->len, O_RDWR);
+	EXPECT_EQ(-ENXIO, fd);
+	fd = open_map_file(self->ro, self->len, O_RDONLY);
+	EXPECT_EQ(-ENXIO, fd);
+	fd = open_map_file(self->rw, self->len, O_RDWR);
+	EXPECT_EQ(-ENXIO, fd);
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", self->rofd);
 	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd >= 0) {
-		EXPECT_EQ(0, check_reopened_unattached(fd, self->len));
-		close(fd);
-	} else {
-		TH_LOG("/proc/self/fd open O_RDWR failed: %s", strerror(errno));
-	}
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(0, check_reopened_unattached(fd, self->len));
+	close(fd);
 	/* the read-only file itself stays read-only */
 	{
 		struct shmdev_info info;
@@ -957,6 +963,40 @@ TEST_F(ro, reopen_via_proc_gives_unattached_file)
 		EXPECT_NE(0u, info.region_flags & SHMDEV_REGION_RDONLY);
 		EXPECT_EQ(-EBUSY, sd_attach_id(self->rofd, self->id, 0));
 	}
+	ASSERT_REGION_UNCHANGED();
+}
+
+struct map_file_arg {
+	void *addr;
+	size_t len;
+};
+
+/* In a child with other credentials: 0 if map_files O_RDWR and O_RDONLY both fail. */
+static int map_file_open_fails(int fd, void *arg)
+{
+	struct map_file_arg *a = arg;
+	int ret;
+
+	close(fd);
+	ret = open_map_file(a->addr, a->len, O_RDWR);
+	if (ret >= 0)
+		return 1;
+	ret = open_map_file(a->addr, a->len, O_RDONLY);
+	if (ret >= 0)
+		return 2;
+	return 0;
+}
+
+/* Another uid, with or without CAP_SYS_ADMIN (what map_files asks for), cannot open map_files/ of the inherited read-only or read-write mapping. */
+TEST_F(ro, map_files_other_uid_refused)
+{
+	struct map_file_arg ro = { self->ro, self->len };
+	struct map_file_arg rw = { self->rw, self->len };
+	const uint64_t admin = 1ULL << CAP_SYS_ADMIN;
+
+	EXPECT_EQ(0, run_as(UID_A, 0, map_file_open_fails, &ro));
+	EXPECT_EQ(0, run_as(UID_A, admin, map_file_open_fails, &ro));
+	EXPECT_EQ(0, run_as(UID_A, admin, map_file_open_fails, &rw));
 	ASSERT_REGION_UNCHANGED();
 }
 
@@ -1284,6 +1324,7 @@ TEST_F(leak, outputs_have_no_stray_bytes)
 	eapi.max_region_size = sd_param("max_region_bytes");
 	eapi.max_channels = SHMDEV_MAX_CHANNELS;
 	eapi.page_size = page_size();
+	eapi.huge_page_size = 2u << 20;
 	EXPECT_SAME_BYTES(eapi, api.s);
 	EXPECT_TRUE(guard_intact(&api, sizeof(api.s)));
 

@@ -629,6 +629,7 @@ struct cg_child {
 	int p2c[2], c2p[2];
 	char name[SHMDEV_NAME_MAX];
 	long long size;
+	__u32 flags;		/* CREATE's flags */
 	int result;		/* CREATE's result */
 	__u64 id;
 };
@@ -670,7 +671,13 @@ static pid_t cg_spawn(const char *cg, struct cg_child *c)
 			_exit(11);
 		if (!sig_send(c->c2p[1]) || !sig_recv(c->p2c[0]))
 			_exit(12);
-		c->result = sd_create(fd, c->name, c->size, 1, 0600, &c->id);
+		{
+			struct shmdev_create cr;
+
+			c->result = sd_create_full(fd, c->name, c->size, 1, 0600,
+						   c->flags, &cr);
+			c->id = cr.id;
+		}
 		if (!sig_send(c->c2p[1]) || !sig_recv(c->p2c[0]))
 			_exit(13);
 		if (!c->result && sd_destroy_name(fd, c->name))
@@ -739,6 +746,63 @@ TEST_F(lim, memcg_charge_follows_region_lifetime)
 	EXPECT_GE(cur2 - cur0, 16 * MiB - MiB / 4);
 	EXPECT_LE(cur3 - cur0, MiB);
 	EXPECT_GE(cur3 - cur0, -MiB);
+	ASSERT_BACK_TO_START();
+}
+
+/* A 1-byte huge region is charged as one whole 2 MiB folio to its creator's cgroup and uncharged when freed; 16 MiB of huge folios against memory.max 8M fails with ENOMEM, no OOM kill. */
+TEST_F(lim, memcg_huge_whole_folios)
+{
+	struct cg_child *c = shared_alloc(sizeof(*c));
+	long long cur0, cur1, cur2, oom0;
+	const char *why;
+	pid_t pid;
+	int i;
+
+	ASSERT_NE(NULL, c);
+	why = cg_setup(self->cg, sizeof(self->cg));
+	if (why)
+		SKIP(return, "%s", why);
+	memcpy(c->name, self->names[0], SHMDEV_NAME_MAX);
+	c->size = 1;
+	c->flags = SHMDEV_CREATE_HUGE;
+	pid = cg_spawn(self->cg, c);
+	ASSERT_GT(pid, 0);
+	ASSERT_TRUE(sig_recv(c->c2p[0]));
+	cur0 = cg_current(self->cg);
+	ASSERT_TRUE(sig_send(c->p2c[1]));	/* create */
+	ASSERT_TRUE(sig_recv(c->c2p[0]));
+	ASSERT_EQ(0, c->result);
+	cur1 = cg_current(self->cg);
+	ASSERT_TRUE(sig_send(c->p2c[1]));	/* destroy + close */
+	ASSERT_TRUE(sig_recv(c->c2p[0]));
+	cur2 = cg_current(self->cg);
+	for (i = 0; i < 40 && cur2 - cur0 > MiB; i++)
+		cur2 = cg_current(self->cg);
+	ASSERT_TRUE(sig_send(c->p2c[1]));	/* exit */
+	EXPECT_EQ(0, reap(pid));
+	TH_LOG("memory.current: CREATE of 1 byte, huge: %+lld KiB, freed: %+lld KiB",
+	       (cur1 - cur0) / 1024, (cur2 - cur0) / 1024);
+	EXPECT_GE(cur1 - cur0, 2 * MiB);
+	EXPECT_LE(cur1 - cur0, 2 * MiB + MiB);
+	EXPECT_LE(cur2 - cur0, MiB / 2);
+
+	ASSERT_EQ(0, cg_write(self->cg, "memory.max", "8M"));
+	oom0 = cg_read_key(self->cg, "memory.events", "oom_kill");
+	memcpy(c->name, self->names[1], SHMDEV_NAME_MAX);
+	c->size = 16 * MiB;
+	c->result = 1;
+	pid = cg_spawn(self->cg, c);
+	ASSERT_GT(pid, 0);
+	ASSERT_TRUE(sig_recv(c->c2p[0]));
+	ASSERT_TRUE(sig_send(c->p2c[1]));
+	ASSERT_TRUE(sig_recv(c->c2p[0])) TH_LOG("the creator died");
+	EXPECT_EQ(-ENOMEM, c->result);
+	ASSERT_TRUE(sig_send(c->p2c[1]));
+	ASSERT_TRUE(sig_recv(c->c2p[0]));
+	ASSERT_TRUE(sig_send(c->p2c[1]));
+	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(oom0, cg_read_key(self->cg, "memory.events", "oom_kill"));
+	EXPECT_EQ(-ENOENT, sd_attach_name(self->fd, c->name, SHMDEV_ATTACH_RDONLY, NULL));
 	ASSERT_BACK_TO_START();
 }
 

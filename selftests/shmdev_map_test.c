@@ -201,24 +201,104 @@ static int maps_line(void *addr, char perms[8], unsigned long long *off, char *p
 	return found;
 }
 
-/* /proc/self/maps shows a shared rw mapping of /dev/shmdev with the right file offset. */
+/* The path /proc/PID/maps shows for a mapping of region @name with id @id. */
+static void region_path(char *buf, size_t len, const char *name, __u64 id)
+{
+	snprintf(buf, len, "/shmdev:%s (id %llu) (deleted)", name,
+		 (unsigned long long)id);
+}
+
+/* /proc/self/maps shows a shared rw mapping named after the region, with the right file offset. */
 TEST_F(map, proc_maps_shows_shared_mapping)
 {
-	char perms[8], path[512];
+	char perms[8], path[512], want[256];
 	unsigned long long off;
 	char *p = map_rw(self);
 	char *q = map_fd(self->fd, page_size(), PROT_READ, MAP_SHARED, 2 * page_size());
 
+	region_path(want, sizeof(want), self->name, self->id);
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_NE(MAP_FAILED, q);
 	ASSERT_TRUE(maps_line(p, perms, &off, path));
 	EXPECT_STREQ("rw-s", perms);
 	EXPECT_EQ(0ULL, off);
-	EXPECT_STREQ(SHMDEV_DEV, path);
+	EXPECT_STREQ(want, path);
 	ASSERT_TRUE(maps_line(q, perms, &off, path));
 	EXPECT_STREQ("r--s", perms);
 	EXPECT_EQ((unsigned long long)(2 * page_size()), off);
-	EXPECT_STREQ(SHMDEV_DEV, path);
+	EXPECT_STREQ(want, path);
+}
+
+/* The inode number /proc/self/maps gives for the mapping at @addr, or 0. */
+static unsigned long maps_inode(void *addr)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "re");
+	unsigned long ino = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long start, end, inode;
+
+		if (sscanf(line, "%lx-%lx %*s %*x %*s %lu", &start, &end,
+			   &inode) == 3 && start == (uintptr_t)addr) {
+			ino = inode;
+			break;
+		}
+	}
+	fclose(f);
+	return ino;
+}
+
+/* Two regions: two inode numbers and two names in maps; two attaches of one region (one read-only): one inode; map_files links name the region too. */
+TEST_F(map, proc_maps_tells_regions_apart)
+{
+	char name2[SHMDEV_NAME_MAX], perms[8], path[512], want[256];
+	char link[64], target[512];
+	unsigned long long off;
+	__u64 id2 = 0;
+	ssize_t n;
+	int fd2 = -1, rofd;
+	char *p, *q, *r;
+
+	shmdev_name(name2, "map2");
+	fd2 = sd_new_region(name2, self->size, 1, 0600, &id2);
+	ASSERT_GE(fd2, 0);
+	rofd = shmdev_open(O_RDWR);
+	ASSERT_GE(rofd, 0);
+	ASSERT_EQ(0, sd_attach_id(rofd, self->id, SHMDEV_ATTACH_RDONLY));
+	p = map_rw(self);
+	q = map_fd(fd2, self->size, PROT_READ, MAP_SHARED, 0);
+	r = map_fd(rofd, self->size, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_NE(MAP_FAILED, q);
+	ASSERT_NE(MAP_FAILED, r);
+
+	EXPECT_NE(0UL, maps_inode(p));
+	EXPECT_NE(maps_inode(p), maps_inode(q));
+	EXPECT_EQ(maps_inode(p), maps_inode(r));
+	ASSERT_TRUE(maps_line(q, perms, &off, path));
+	region_path(want, sizeof(want), name2, id2);
+	EXPECT_STREQ(want, path);
+	ASSERT_TRUE(maps_line(r, perms, &off, path));
+	region_path(want, sizeof(want), self->name, self->id);
+	EXPECT_STREQ(want, path);
+
+	snprintf(link, sizeof(link), "/proc/self/map_files/%lx-%lx",
+		 (unsigned long)q, (unsigned long)q + self->size);
+	n = readlink(link, target, sizeof(target) - 1);
+	ASSERT_GT(n, 0);
+	target[n] = 0;
+	region_path(want, sizeof(want), name2, id2);
+	EXPECT_STREQ(want, target);
+
+	/* DESTROY removes the name from the registry, not from the mapping. */
+	ASSERT_EQ(0, sd_destroy_id(fd2, id2));
+	ASSERT_TRUE(maps_line(q, perms, &off, path));
+	EXPECT_STREQ(want, path);
+	close(fd2);
+	close(rofd);
 }
 
 /* mmap of an unattached fd fails with ENXIO. */

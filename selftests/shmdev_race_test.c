@@ -660,8 +660,8 @@ static void op_mprotect(struct map *m)
 #endif
 
 /*
- * MADV_REMOVE punches a hole through the file, which /dev/shmdev cannot
- * do: ENODEV (vfs_fallocate() on a character device) for a shared
+ * MADV_REMOVE punches a hole through the file, which a region file cannot
+ * do: EOPNOTSUPP (vfs_fallocate() with no ->fallocate) for a shared
  * mapping the kernel deems writable, EACCES for any other (6.1 looks at
  * VM_WRITE, 6.12 at VM_MAYWRITE, so a shared PROT_READ mapping of a
  * read-write attach gives either); the data stays (the checkers verify
@@ -679,10 +679,10 @@ static void op_madvise(struct map *m)
 	case 1:
 		ret = madvise(m->addr, m->len, MADV_REMOVE) ? errno : 0;
 		if (m->shared && (m->prot & PROT_WRITE))
-			RECORD(OP_MADV_REMOVE, ret, ENODEV);
+			RECORD(OP_MADV_REMOVE, ret, EOPNOTSUPP);
 		else if (m->shared && m->may_write)
 			/* 6.1 checks VM_WRITE (EACCES), 6.12 VM_MAYWRITE */
-			RECORD(OP_MADV_REMOVE, ret, EACCES, ENODEV);
+			RECORD(OP_MADV_REMOVE, ret, EACCES, EOPNOTSUPP);
 		else
 			RECORD(OP_MADV_REMOVE, ret, EACCES);
 		break;

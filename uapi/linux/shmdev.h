@@ -59,6 +59,10 @@
  *	the page size.
  * @max_channels: out: %SHMDEV_MAX_CHANNELS.
  * @page_size: out: the size regions are rounded up to (PAGE_SIZE).
+ * @huge_page_size: out: the folio size of a %SHMDEV_CREATE_HUGE region,
+ *	which its size is rounded up to (2 MiB on x86-64).  Added after the
+ *	first version: a caller passing the first version's struct
+ *	(%SHMDEV_API_SIZE_VER0 bytes) does not get it.
  *
  * All output fields must be zero on input.  A program written against
  * a later version tests the bits it needs and falls back when they are
@@ -74,19 +78,26 @@ struct shmdev_api {
 	__u64 max_region_size;
 	__u32 max_channels;
 	__u32 page_size;
+	__u64 huge_page_size;
 };
+
+/* Size of the first published struct shmdev_api, which is still accepted. */
+#define SHMDEV_API_SIZE_VER0	56
 
 /* Open the region if the name exists (subject to permission) instead of EEXIST. */
 #define SHMDEV_CREATE_OPEN		_BITUL(0)
-#define SHMDEV_CREATE_FLAGS_MASK	(SHMDEV_CREATE_OPEN)
+/* Back a new region with huge folios (see DOC: huge regions). */
+#define SHMDEV_CREATE_HUGE		_BITUL(1)
+#define SHMDEV_CREATE_FLAGS_MASK	(SHMDEV_CREATE_OPEN | SHMDEV_CREATE_HUGE)
 
 /* Set in @result_flags when CREATE made a new region (as opposed to opening one). */
 #define SHMDEV_CREATE_RESULT_NEW	_BITUL(0)
 
 /**
  * struct shmdev_create - create a named region and attach the file to it
- * @size: in: bytes, at least 1, rounded up to a multiple of the page size;
- *	the rounded size must not exceed max_region_bytes (E2BIG), so
+ * @size: in: bytes, at least 1, rounded up to a multiple of the page size
+ *	(of &shmdev_api.huge_page_size with %SHMDEV_CREATE_HUGE); the rounded
+ *	size must not exceed max_region_bytes (E2BIG), so
  *	&shmdev_api.max_region_size is the largest size accepted.  With
  *	%SHMDEV_CREATE_OPEN and an existing region, must not exceed that
  *	region's size (EINVAL).
@@ -95,7 +106,7 @@ struct shmdev_api {
  *	region's channel count (EINVAL).
  * @flags: in: %SHMDEV_CREATE_* flags.
  * @mode: in: permission bits (0..0777), checked like SysV IPC's; ignored
- *	when an existing region is opened.
+ *	when an existing region is opened, as is %SHMDEV_CREATE_HUGE.
  * @result_flags: out: %SHMDEV_CREATE_RESULT_NEW if a region was created.
  * @id: out: the region's id, unique for the module's lifetime (never reused).
  * @name: in: 1 to 63 printable ASCII bytes (0x21..0x7e, no '/'), then a NUL;
@@ -158,6 +169,8 @@ struct shmdev_attach {
 #define SHMDEV_REGION_DESTROYED		_BITUL(0)
 /* In @region_flags: this file is attached read-only (attached region only). */
 #define SHMDEV_REGION_RDONLY		_BITUL(1)
+/* In @region_flags: the region was created with %SHMDEV_CREATE_HUGE. */
+#define SHMDEV_REGION_HUGE		_BITUL(2)
 
 /**
  * struct shmdev_info - describe a region
@@ -171,7 +184,8 @@ struct shmdev_attach {
  * @cgid: out: creator gid.
  * @mode: out: permission bits.
  * @nr_channels: out: number of channels.
- * @nr_attached: out: files attached to the region now.
+ * @nr_attached: out: open /dev/shmdev files attached to the region now (a
+ *	closed file's mappings count in @nr_mappings only).
  * @nr_mappings: out: VMAs mapping the region now (a split VMA counts twice).
  * @name: out: the name, NUL-terminated and zero-padded.
  * @seq: out: each channel's sequence number; entries from @nr_channels
@@ -325,12 +339,22 @@ struct shmdev_ack {
  * DOC: mmap
  *
  * mmap() of an attached file maps the region: offset 0 is the region's
- * first byte.  The offset must be page aligned and offset + length must
+ * first byte.  The offset must be page aligned (huge page aligned for a
+ * huge region, else EINVAL) and offset + length must
  * lie within the region (ENXIO otherwise).  A mapping never grows:
  * mremap() to a larger size fails with EFAULT, even where the region
  * would have room (VM_DONTEXPAND), and the fault path re-checks every
  * page against the region's size.
  * An unattached file cannot be mapped (ENXIO).
+ *
+ * The mapping belongs to the region, not to the /dev/shmdev descriptor:
+ * closing the descriptor leaves it working, and /proc/PID/maps, smaps and
+ * /proc/PID/map_files show it as "/shmdev:NAME (id N) (deleted)", with the
+ * region's own inode number (" (deleted)" is what the kernel appends to
+ * any file without a directory entry, as for memfd; it does not mean
+ * DESTROY).  That file cannot be opened: open() of its map_files entry
+ * fails with ENXIO in every mode.  MADV_REMOVE fails with EOPNOTSUPP on a
+ * writable shared mapping (EACCES on others): regions have no holes.
  *
  * MAP_SHARED maps the region's own pages: every process sees the same
  * physical frames, fork() shares them, and process-shared futexes
@@ -355,6 +379,36 @@ struct shmdev_ack {
  * does not count it.  After mlockall(MCL_FUTURE), mmap() of a region
  * likewise maps every page and locks none.  MAP_POPULATE or
  * madvise(MADV_POPULATE_WRITE) maps every page up front.
+ */
+
+/**
+ * DOC: huge regions
+ *
+ * CREATE with %SHMDEV_CREATE_HUGE backs the region with folios of
+ * &shmdev_api.huge_page_size (2 MiB, order 9, on x86-64) taken from the
+ * page allocator; no hugetlbfs pool is needed.  The size is rounded up to
+ * that size and charged in whole folios.  When no such block can be had
+ * the CREATE fails with ENOMEM: it never falls back to small pages.
+ * Compacting memory (writing 1 to /proc/sys/vm/compact_memory) and trying
+ * again may help.
+ *
+ * mmap() offsets of a huge region must be multiples of the huge page size
+ * (EINVAL otherwise).  Where the kernel has transparent huge pages, a
+ * mapping without MAP_FIXED is placed at an address aligned to it, and
+ * faults then map each whole folio with one PMD entry (smaps:
+ * FilePmdMapped).  Where that cannot be done, the same
+ * folios are mapped with page-size PTEs and everything else works alike:
+ * on kernels without transparent huge pages (PREEMPT_RT; MADV_NOHUGEPAGE
+ * fails with EINVAL there), for a MAP_FIXED
+ * address not aligned like the offset, for a range that does not cover a
+ * whole folio, after MADV_NOHUGEPAGE or PR_SET_THP_DISABLE (6.12 honours
+ * them here; 6.1 ignores them), and in a range whose
+ * protection was changed for part of a folio (mprotect() splits the PMD).
+ * The first write to a page of a MAP_PRIVATE mapping splits that PMD and
+ * copies that one page.  The kernel never splits the folios themselves
+ * from 6.10 on (nor without transparent huge pages); earlier ones cannot
+ * be told not to, and a folio they split keeps its data and frames but is
+ * mapped with PTEs from then on.
  */
 
 /**

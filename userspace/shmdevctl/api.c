@@ -94,8 +94,9 @@ int cmd_api(int argc, char **argv)
 			printf("%s0x%02x", c++ ? " " : "", n);
 	}
 	printf(")\n");
-	printf("create flags:    0x%" PRIx64 "%s\n", (uint64_t)api.create_flags,
-	       api.create_flags & SHMDEV_CREATE_OPEN ? " (OPEN)" : "");
+	printf("create flags:    0x%" PRIx64 "%s%s\n", (uint64_t)api.create_flags,
+	       api.create_flags & SHMDEV_CREATE_OPEN ? " (OPEN)" : "",
+	       api.create_flags & SHMDEV_CREATE_HUGE ? " (HUGE)" : "");
 	printf("attach flags:    0x%" PRIx64 "%s%s%s%s\n",
 	       (uint64_t)api.attach_flags,
 	       api.attach_flags & SHMDEV_ATTACH_FLAGS_MASK ? " (" : "",
@@ -110,6 +111,9 @@ int cmd_api(int argc, char **argv)
 	       (uint64_t)api.max_region_size);
 	printf("max channels:    %" PRIu32 "\n", api.max_channels);
 	printf("page size:       %" PRIu32 " bytes\n", api.page_size);
+	if (api.huge_page_size)
+		printf("huge page size:  %" PRIu64 " bytes\n",
+		       (uint64_t)api.huge_page_size);
 	return EXIT_SUCCESS;
 }
 

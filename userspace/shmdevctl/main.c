@@ -25,6 +25,7 @@ const char help_api[] =
 
 const char help_create[] =
 "Usage: shmdevctl create NAME SIZE [--channels N] [--mode OCTAL] [--open]\n"
+"                        [--huge]\n"
 "\n"
 "Create a region and print its id.  The region keeps its name after\n"
 "shmdevctl exits, until 'shmdevctl rm NAME'.\n"
@@ -39,6 +40,8 @@ const char help_create[] =
 "  -m, --mode OCTAL  permissions, checked as for SysV IPC (default 0600)\n"
 "  -o, --open        open an existing region of that name instead of\n"
 "                    failing (it must be at least SIZE and have N channels)\n"
+"  -H, --huge        back the region with 2 MiB folios (size rounded up to\n"
+"                    2 MiB; ENOMEM if no 2 MiB block is free)\n"
 "  -h, --help        show this help\n";
 
 const char help_info[] =

@@ -18,14 +18,14 @@
 
 static const char *region_flags_str(uint32_t f, char *buf, size_t len)
 {
+	/* A comma before each name; the first is skipped on return. */
 	snprintf(buf, len, "%s%s%s",
-		 f & SHMDEV_REGION_DESTROYED ? "destroyed" : "",
-		 (f & SHMDEV_REGION_DESTROYED) && (f & SHMDEV_REGION_RDONLY) ?
-			"," : "",
-		 f & SHMDEV_REGION_RDONLY ? "rdonly" : "");
+		 f & SHMDEV_REGION_DESTROYED ? ",destroyed" : "",
+		 f & SHMDEV_REGION_RDONLY ? ",rdonly" : "",
+		 f & SHMDEV_REGION_HUGE ? ",huge" : "");
 	if (!buf[0])
-		snprintf(buf, len, "-");
-	return buf;
+		return "-";
+	return buf + 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -37,6 +37,7 @@ int cmd_create(int argc, char **argv)
 		{ "channels", required_argument, NULL, 'c' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "open", no_argument, NULL, 'o' },
+		{ "huge", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint32_t channels = 1;
@@ -46,7 +47,7 @@ int cmd_create(int argc, char **argv)
 	int c, fd;
 
 	reset_getopt();
-	while ((c = getopt_long(argc, argv, "c:m:o", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:m:oH", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			channels = arg_u32("channel count", optarg);
@@ -56,6 +57,9 @@ int cmd_create(int argc, char **argv)
 			break;
 		case 'o':
 			flags |= SHMDEV_CREATE_OPEN;
+			break;
+		case 'H':
+			flags |= SHMDEV_CREATE_HUGE;
 			break;
 		default:
 			bad_option(argv);
