@@ -11,14 +11,15 @@ set -euo pipefail
 # - the 6.12-debug kernel built from source: flex, bison, bc, perl,
 #   libelf-dev, libssl-dev, time (/usr/bin/time);
 # - kernels of newer Debian suites: mmdebstrap makes their build roots
-#   (scripts/buildroot.sh); ca-certificates for https mirrors;
+#   (scripts/buildroot.sh) and mount and unshare enter them (mount is
+#   not essential on Debian 12); ca-certificates for https mirrors;
 # - make check's host tests (userspace/tests/host-test.sh): pkg-config,
 #   groff and man-db for the man pages, valgrind, shellcheck.
 pkgs=(
 	qemu-system-x86 busybox-static sparse dwarves cpio kmod zstd xz-utils
 	bc gcc gcc-12 binutils make libc6-dev perl python3 libelf-dev libelf1
 	libssl3 zlib1g flex bison libssl-dev time mmdebstrap ca-certificates
-	pkg-config groff man-db valgrind shellcheck
+	pkg-config groff man-db valgrind shellcheck mount util-linux
 )
 
 # One dpkg-query for all: a warm machine runs no apt at all.
