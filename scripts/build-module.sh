@@ -38,7 +38,9 @@ build_root() {
 	echo "$ROOT"
 }
 
-# make in the build root $1 (private mounts, gone when it exits).
+# make in the build root $1 (private mounts, gone when it exits).  The
+# cache is bound recursively: in scripts/fresh-check.sh's root its
+# kernels/ is itself a bind mount.
 make_in() {
 	local root=$1
 	shift
@@ -50,7 +52,7 @@ make_in() {
 	unshare -m --propagation private -- sh -ec '
 		root=$1 cache=$2; shift 2
 		mount -t proc proc "$root/proc"
-		mount --bind "$cache" "$root$cache"
+		mount --rbind "$cache" "$root$cache"
 		exec chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 make "$@"
 	' make-in "$root" "$CACHE" "$@"
 }
