@@ -71,20 +71,21 @@ make_table() {
 	mv "$dir/table.new" "$dir/table"
 }
 
+# Are the table and lists younger than the TTL?
+fresh() {
+	local stamp=$dir/.updated
+	[ -s "$dir/table" ] && [ -e "$stamp" ] &&
+		[ $(($(date +%s) - $(stat -c %Y "$stamp"))) -lt "$ttl" ]
+}
+
 refresh() {
 	local stamp=$dir/.updated log
-	if [ -s "$dir/table" ] && [ -e "$stamp" ] &&
-		[ $(($(date +%s) - $(stat -c %Y "$stamp"))) -lt "$ttl" ]; then
-		return 0
-	fi
+	fresh && return 0
 	mkdir -p "$dir"/{sources.list.d,preferences.d,lists/partial,cache/archives/partial,empty}
 	exec 7>"$dir/.lock"
 	flock 7
 	# Another run may have refreshed while this one waited.
-	if [ -s "$dir/table" ] && [ -e "$stamp" ] &&
-		[ $(($(date +%s) - $(stat -c %Y "$stamp"))) -lt "$ttl" ]; then
-		return 0
-	fi
+	fresh && return 0
 	: >>"$dir/status"
 	sources "${suites[@]}" >"$dir/sources.list.d/kernels.sources"
 	note "updating the package lists of ${suites[*]} (private, in $dir)"
