@@ -35,6 +35,7 @@
 #include <linux/fs_context.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/mount.h>
 #include <linux/pagemap.h>
 #include <linux/pseudo_fs.h>
 #include <linux/sched/signal.h>
@@ -66,9 +67,9 @@ static int shmdev_init_fs_context(struct fs_context *fc)
  * code and reads no data of this module: the dentries use the kernel's
  * pseudo-file operations (no d_op of ours), and shmdev_region_free() has
  * emptied the page cache and dropped the aops before the last file goes.
- * The one remaining window is a file's final mntput() racing rmmod's
- * kern_unmount(): the mount outlives every file only if rmmod comes after
- * the closing task's __fput() has finished.
+ * Only the mount's final mntput() reads shmdev_fs_type (->kill_sb, and
+ * ->owner in put_filesystem()), and shmdev_backing_exit() makes sure that
+ * is its own kern_unmount(), not a file's.
  */
 static struct file_system_type shmdev_fs_type = {
 	.name = "shmdev",
@@ -365,10 +366,27 @@ struct file *shmdev_backing_file(struct shmdev_region *region, bool rdonly)
 int shmdev_backing_init(void)
 {
 	shmdev_mnt = kern_mount(&shmdev_fs_type);
-	return PTR_ERR_OR_ZERO(shmdev_mnt);
+	if (IS_ERR(shmdev_mnt))
+		return PTR_ERR(shmdev_mnt);
+	/* The caller's reference that may_umount_tree() allows for. */
+	mntget(shmdev_mnt);
+	return 0;
 }
 
+/*
+ * rmmod can run between a closing file's fops_put(), which lets the module
+ * go, and that file's mntput() a few steps later in __fput().  Were that
+ * mntput() the mount's last, it would kill the superblock through
+ * shmdev_fs_type after the module is freed.  So wait until the mount holds
+ * only kern_mount()'s reference and ours, the two that may_umount_tree()
+ * counts as idle.  The wait is short and ends: no new reference can be
+ * taken, as every region file is made by an ioctl of /dev/shmdev, which
+ * pins the module, and the stragglers are already inside __fput().
+ */
 void shmdev_backing_exit(void)
 {
+	while (!may_umount_tree(shmdev_mnt))
+		schedule_timeout_uninterruptible(1);
+	mntput(shmdev_mnt);
 	kern_unmount(shmdev_mnt);
 }

@@ -2,8 +2,10 @@
 # Usage: scripts/build-user.sh KSFT_DIR
 # Build $SRC/userspace and $SRC/selftests statically (kernel independent)
 # into $CACHE/build/user/{bin,tests}; write the test order (make -s -C
-# selftests print-tests) to $CACHE/build/user/tests/list.  Prints
-# USERBIN= and TESTBIN=.
+# selftests print-tests) to $CACHE/build/user/tests/list, or only the
+# programs named in SHMDEV_TESTS (space-separated, for a quick run of one
+# theme: SHMDEV_TESTS=shmdev_module_test make test).  Prints USERBIN= and
+# TESTBIN=.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -38,6 +40,14 @@ make -C "$SRC/selftests" O="$tests" KSFT_DIR="$ksft" STATIC=1 >"$out/selftests.l
 	{ cat "$out/selftests.log" >&2; die "selftests build failed (log: $out/selftests.log)"; }
 make -s -C "$SRC/selftests" print-tests >"$tests/list" ||
 	die "make -C selftests print-tests failed"
+if [ -n "${SHMDEV_TESTS:-}" ]; then
+	read -ra only <<<"$SHMDEV_TESTS"
+	for t in "${only[@]}"; do
+		grep -qx "$t" "$tests/list" || die "SHMDEV_TESTS: no test program '$t' (make -s -C selftests print-tests)"
+	done
+	grep -xF -f <(printf '%s\n' "${only[@]}") "$tests/list" >"$tests/list.only" || true
+	mv "$tests/list.only" "$tests/list"
+fi
 # The list must name programs that were built.
 while read -r t; do
 	[ -n "$t" ] || continue

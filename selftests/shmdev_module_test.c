@@ -161,6 +161,61 @@ TEST_F(module, unload_with_live_regions_and_reload)
 	close(fd);
 }
 
+/*
+ * rmmod racing the last unmap.  __fput() lets the module go (fops_put of
+ * the region file) a few steps before it drops the region file's mount
+ * (mntput); the module's exit must wait for that mntput, or the mount's
+ * teardown reads the module's filesystem type after the module is freed.
+ * Here a child holds the only mapping and exits while the parent retries
+ * delete_module without pause, so that the unload starts as early as the
+ * kernel allows, inside that window on some rounds.  It cannot force the
+ * window; a lost race shows as an oops or a KASAN report, which fails the
+ * run.
+ */
+TEST_F(module, unload_races_last_unmap)
+{
+	size_t len = 4 * page_size();
+	int round, fd, go[2], ret;
+	char *p;
+	pid_t pid;
+
+	for (round = 0; round < 64; round++) {
+		ASSERT_EQ(0, ensure_loaded());
+		fd = sd_new_region(self->name, len, 1, 0600, NULL);
+		ASSERT_GE(fd, 0);
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		ASSERT_NE(MAP_FAILED, p);
+		fill_pattern(p, len, round);
+		ASSERT_EQ(0, close(fd));
+		ASSERT_EQ(0, pipe(go));
+		pid = fork();
+		ASSERT_GE(pid, 0);
+		if (pid == 0) {
+			char c;
+
+			close(go[1]);
+			/* the child's mapping is the region's last user */
+			_exit(read(go[0], &c, 1) == 1 &&
+			      check_pattern(p, len, round) == -1 ? 0 : 1);
+		}
+		close(go[0]);
+		ASSERT_EQ(0, munmap(p, len));
+		ASSERT_EQ(1, write(go[1], "x", 1));
+		close(go[1]);
+		do
+			ret = unload_module();
+		while (is_busy_errno(ret));
+		ASSERT_EQ(0, ret) TH_LOG("round %d: delete_module returned %d", round, ret);
+		ASSERT_EQ(0, reap(pid)) TH_LOG("round %d", round);
+	}
+	ASSERT_EQ(0, ensure_loaded());
+	fd = shmdev_open(O_RDWR);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(0, sd_list_count(fd));
+	EXPECT_EQ(0, sd_regions());
+	close(fd);
+}
+
 static pid_t main_pid;
 
 static void reload_at_exit(void)
