@@ -168,9 +168,12 @@ TEST_F(module, unload_with_live_regions_and_reload)
  * teardown reads the module's filesystem type after the module is freed.
  * Here a child holds the only mapping and exits while the parent retries
  * delete_module without pause, so that the unload starts as early as the
- * kernel allows, inside that window on some rounds.  It cannot force the
- * window; a lost race shows as an oops or a KASAN report, which fails the
- * run.
+ * kernel allows.  The window is a few instructions, which the module's
+ * own exit work (misc_deregister() first) mostly outlasts: the module
+ * without the wait passed this test too on 6.12 and 6.12-debug, so it
+ * guards the unload path's outcome (every unload succeeds, data intact,
+ * the reloaded module empty), not the race itself, whose fix is argued
+ * in backing.c.
  */
 TEST_F(module, unload_races_last_unmap)
 {
