@@ -37,6 +37,7 @@ static int shmdev_release(struct inode *inode, struct file *file)
 	if (region) {
 		shmdev_file_poll_release(sf, region);
 		atomic_dec(&region->nr_attached);
+		shmdev_region_stamp(region, false);
 		fput(sf->region_file);	/* and with it the region reference */
 	}
 	mutex_destroy(&sf->lock);
@@ -60,6 +61,7 @@ void shmdev_file_attach(struct shmdev_file *sf, struct file *rfile)
 	sf->rdonly = !(rfile->f_mode & FMODE_WRITE);
 	shmdev_file_ack_init(sf, region);
 	atomic_inc(&region->nr_attached);
+	shmdev_region_stamp(region, true);
 	/* Publish; pairs with smp_load_acquire() in shmdev_file_region(). */
 	smp_store_release(&sf->region, region);
 	shmdev_file_poll_attached(sf);

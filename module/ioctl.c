@@ -12,6 +12,7 @@
 #include <linux/bitops.h>
 #include <linux/fs.h>
 #include <linux/nospec.h>
+#include <linux/pid.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -195,7 +196,7 @@ out_unlock:
 }
 
 static void shmdev_fill_info(struct shmdev_info *arg,
-			     const struct shmdev_region *region)
+			     struct shmdev_region *region)
 {
 	struct user_namespace *ns = current_user_ns();
 	u32 i;
@@ -217,6 +218,13 @@ static void shmdev_fill_info(struct shmdev_info *arg,
 	memcpy(arg->name, region->name, sizeof(arg->name));
 	for (i = 0; i < region->nr_channels; i++)
 		arg->seq[i] = atomic64_read(&region->channels[i].seq);
+	arg->cpid = pid_vnr(region->cpid);
+	arg->ctime = region->ctime;
+	spin_lock(&region->stamp_lock);
+	arg->lpid = pid_vnr(region->lpid);
+	arg->atime = region->atime;
+	arg->dtime = region->dtime;
+	spin_unlock(&region->stamp_lock);
 }
 
 static int shmdev_ioc_info(struct file *file, void *data)
@@ -362,7 +370,8 @@ static const struct shmdev_ioctl_desc shmdev_ioctls[] = {
 				      SHMDEV_API_SIZE_VER0 },
 	[_IOC_NR(SHMDEV_IOC_CREATE)] = { SHMDEV_IOC_CREATE, shmdev_ioc_create },
 	[_IOC_NR(SHMDEV_IOC_ATTACH)] = { SHMDEV_IOC_ATTACH, shmdev_ioc_attach },
-	[_IOC_NR(SHMDEV_IOC_INFO)] = { SHMDEV_IOC_INFO, shmdev_ioc_info },
+	[_IOC_NR(SHMDEV_IOC_INFO)] = { SHMDEV_IOC_INFO, shmdev_ioc_info,
+				       SHMDEV_INFO_SIZE_VER0 },
 	[_IOC_NR(SHMDEV_IOC_DESTROY)] = { SHMDEV_IOC_DESTROY, shmdev_ioc_destroy },
 	[_IOC_NR(SHMDEV_IOC_LIST)] = { SHMDEV_IOC_LIST, shmdev_ioc_list },
 	[_IOC_NR(SHMDEV_IOC_NOTIFY)] = { SHMDEV_IOC_NOTIFY, shmdev_ioc_notify },

@@ -13,9 +13,12 @@
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/hashtable.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/stringhash.h>
+#include <linux/timekeeping.h>
 #include <linux/user_namespace.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
@@ -103,6 +106,11 @@ static struct shmdev_region *shmdev_region_alloc(const struct shmdev_region_args
 	region->user_ns = get_user_ns(current_user_ns());
 	atomic_set(&region->nr_attached, 0);
 	atomic_set(&region->nr_mappings, 0);
+	region->cpid = get_pid(task_tgid(current));
+	region->ctime = ktime_get_real_seconds();
+	spin_lock_init(&region->stamp_lock);
+	region->lpid = get_pid(region->cpid);
+	region->atime = region->ctime;
 	region->nr_channels = args->nr_channels;
 	shmdev_channels_init(region);
 	return region;
@@ -111,6 +119,8 @@ static struct shmdev_region *shmdev_region_alloc(const struct shmdev_region_args
 /* Undo shmdev_region_alloc(). */
 static void shmdev_region_kfree(struct shmdev_region *region)
 {
+	put_pid(region->lpid);
+	put_pid(region->cpid);
 	put_user_ns(region->user_ns);
 	kfree(region);
 }
@@ -415,6 +425,28 @@ void shmdev_region_put(struct shmdev_region *region)
 {
 	if (refcount_dec_and_test(&region->ref))
 		shmdev_region_free(region);
+}
+
+/**
+ * shmdev_region_stamp() - record who attached or detached a file, and when
+ * @region: the region.
+ * @attach: a file was attached (else an attached file was released).
+ *
+ * As shmat() and shmdt() set shm_lpid and shm_atime or shm_dtime.
+ */
+void shmdev_region_stamp(struct shmdev_region *region, bool attach)
+{
+	struct pid *pid = get_pid(task_tgid(current));
+	time64_t now = ktime_get_real_seconds();
+
+	spin_lock(&region->stamp_lock);
+	swap(region->lpid, pid);
+	if (attach)
+		region->atime = now;
+	else
+		region->dtime = now;
+	spin_unlock(&region->stamp_lock);
+	put_pid(pid);		/* the previous one */
 }
 
 /**

@@ -82,6 +82,13 @@ struct shmdev_channel {
  * @mode: permission bits (0777 mask).
  * @nr_attached: files attached now.
  * @nr_mappings: VMAs mapping the region now.
+ * @cpid: the creating thread group (a reference).  Immutable, as is @ctime.
+ * @ctime: creation time, seconds since the Epoch.
+ * @stamp_lock: protects @lpid, @atime and @dtime.
+ * @lpid: the thread group that last attached or detached a file (a
+ *	reference).
+ * @atime: when a file was last attached.
+ * @dtime: when an attached file was last released, or 0.
  * @poll_wq: the @poll_link entries of the attached files that have been
  *	polled, woken by every NOTIFY on any channel; each passes the wakeup
  *	on to its file's poll queue.
@@ -107,6 +114,12 @@ struct shmdev_region {
 	umode_t mode;
 	atomic_t nr_attached;
 	atomic_t nr_mappings;
+	struct pid *cpid;
+	time64_t ctime;
+	spinlock_t stamp_lock;		/* protects @lpid, @atime, @dtime */
+	struct pid *lpid;
+	time64_t atime;
+	time64_t dtime;
 	wait_queue_head_t poll_wq;
 	u32 nr_channels;
 	struct shmdev_channel channels[];
@@ -188,6 +201,7 @@ int shmdev_region_permission(const struct shmdev_region *region, bool write);
 int shmdev_region_destroy(const char *name, u64 id);
 void shmdev_region_put(struct shmdev_region *region);
 u32 shmdev_region_list(u64 *ids, u32 capacity);
+void shmdev_region_stamp(struct shmdev_region *region, bool attach);
 void shmdev_region_destroy_all(void);
 
 /* file.c: file operations, attaching files to regions. */

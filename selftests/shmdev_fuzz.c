@@ -1239,10 +1239,11 @@ static void fz_badcmd(int fd, int f)
 		while (dir == _IOC_DIR(kcmd));
 		break;
 	default:
-		/* API still takes its first version's size. */
+		/* API and INFO still take their first version's size. */
 		do
 			size = rnd(_IOC_SIZE(kcmd));
-		while (kcmd == SHMDEV_IOC_API && size == SHMDEV_API_SIZE_VER0);
+		while ((kcmd == SHMDEV_IOC_API && size == SHMDEV_API_SIZE_VER0) ||
+		       (kcmd == SHMDEV_IOC_INFO && size == SHMDEV_INFO_SIZE_VER0));
 		break;
 	}
 	cmd = _IOC(dir, type, nr, size);

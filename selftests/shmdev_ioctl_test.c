@@ -8,6 +8,8 @@
 #define _GNU_SOURCE
 #include <stddef.h>
 
+#include <sched.h>
+
 #include "shmdev_common.h"
 
 #define REGION_PAGES	2
@@ -223,6 +225,100 @@ TEST_F(ioctl, create_and_info_fields)
 	EXPECT_EQ(self->bytes0 + 2 * page_size(), sd_bytes_in_use());
 	EXPECT_EQ(0, sd_destroy_id(fd, c.id));
 	close(fd);
+}
+
+/*
+ * cpid, lpid, ctime, atime and dtime follow shmat()/shmdt(): the creator
+ * and creation time stay, each attach and each close of an attached file
+ * moves lpid and atime or dtime.
+ */
+TEST_F(ioctl, info_pids_and_times)
+{
+	struct shmdev_info info;
+	char name[SHMDEV_NAME_MAX];
+	time_t t0 = time(NULL), t1;
+	int fd, up[2], down[2];
+	pid_t pid;
+	__u64 id;
+	char c;
+
+	shmdev_name(name, "stamp");
+	ASSERT_EQ(0, pipe(up));
+	ASSERT_EQ(0, pipe(down));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		fd = sd_new_region(name, page_size(), 1, 0600, NULL);
+		/* tell the parent, then keep the file until it says so */
+		if (fd < 0 || write(up[1], "c", 1) != 1 || read(down[0], &c, 1) != 1)
+			_exit(1);
+		_exit(0);	/* exit closes the attached file */
+	}
+	ASSERT_EQ(1, read(up[0], &c, 1));
+	fd = shmdev_open(O_RDWR);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, sd_attach_name(fd, name, SHMDEV_ATTACH_RDONLY, &id));
+	t1 = time(NULL);
+	ASSERT_EQ(0, sd_info(fd, &info));
+	EXPECT_EQ((__u32)pid, info.cpid);
+	EXPECT_EQ((__u32)getpid(), info.lpid);
+	EXPECT_GE(info.ctime, (__s64)t0);
+	EXPECT_LE(info.ctime, (__s64)t1);
+	EXPECT_GE(info.atime, info.ctime);
+	EXPECT_LE(info.atime, (__s64)t1);
+	EXPECT_EQ(0, info.dtime);
+
+	ASSERT_EQ(1, write(down[1], "x", 1));
+	ASSERT_EQ(0, reap(pid));
+	ASSERT_EQ(0, sd_info(fd, &info));
+	EXPECT_EQ((__u32)pid, info.cpid);
+	EXPECT_EQ((__u32)pid, info.lpid) TH_LOG("the child's close sets lpid");
+	EXPECT_GE(info.dtime, info.atime);
+	EXPECT_LE(info.dtime, (__s64)time(NULL));
+	close(up[0]);
+	close(up[1]);
+	close(down[0]);
+	close(down[1]);
+	EXPECT_EQ(0, sd_destroy_id(fd, id));
+	close(fd);
+}
+
+/* A process in a new pid namespace sees 0 for a creator outside it. */
+TEST_F(ioctl, info_cpid_outside_pid_namespace_zero)
+{
+	pid_t pid;
+
+	if (unshare(CLONE_NEWPID))
+		SKIP(return, "unshare(CLONE_NEWPID): %s", strerror(errno));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct shmdev_info info;
+
+		/* pid 1 of the new namespace; the region's creator is outside */
+		if (sd_info_id(self->ufd, self->id, &info))
+			_exit(2);
+		_exit(getpid() == 1 && info.cpid == 0 && info.lpid == 0 ? 0 : 1);
+	}
+	EXPECT_EQ(0, reap(pid));
+}
+
+/* INFO still takes the first version's struct and writes nothing past it. */
+TEST_F(ioctl, info_first_version_struct)
+{
+	unsigned char v0[SHMDEV_INFO_SIZE_VER0 + 8] __attribute__((aligned(8)));
+	struct shmdev_info info;
+	unsigned long cmd;
+
+	memset(&info, 0, sizeof(info));
+	ASSERT_EQ(0, sd_info(self->fd, &info));
+	memset(v0, 0xee, sizeof(v0));
+	memset(v0, 0, SHMDEV_INFO_SIZE_VER0);
+	cmd = _IOC(_IOC_READ | _IOC_WRITE, SHMDEV_IOC_MAGIC,
+		   _IOC_NR(SHMDEV_IOC_INFO), SHMDEV_INFO_SIZE_VER0);
+	ASSERT_EQ(0, ret_errno(ioctl(self->fd, cmd, v0)));
+	EXPECT_EQ(0, memcmp(v0, &info, SHMDEV_INFO_SIZE_VER0));
+	EXPECT_EQ(0xee, v0[SHMDEV_INFO_SIZE_VER0]);
 }
 
 /* The kernel writes no byte past the struct size encoded in the command. */
@@ -982,6 +1078,11 @@ TEST_F(ioctl, info_nonzero_output_field_einval)
 		offsetof(struct shmdev_info, name) + SHMDEV_NAME_MAX - 1,
 		offsetof(struct shmdev_info, seq),
 		offsetof(struct shmdev_info, seq) + 8 * (SHMDEV_MAX_CHANNELS - 1) + 7,
+		offsetof(struct shmdev_info, cpid),
+		offsetof(struct shmdev_info, lpid),
+		offsetof(struct shmdev_info, ctime),
+		offsetof(struct shmdev_info, atime),
+		offsetof(struct shmdev_info, dtime) + 7,
 	};
 	struct shmdev_info info;
 	size_t i;
@@ -1306,6 +1407,8 @@ TEST_F(ioctl, smaller_struct_enotty)
 			TH_LOG("%s size %zu", all_cmds[i].name, sz - 1);
 		if (all_cmds[i].cmd == SHMDEV_IOC_API)
 			sz = SHMDEV_API_SIZE_VER0;
+		if (all_cmds[i].cmd == SHMDEV_IOC_INFO)
+			sz = SHMDEV_INFO_SIZE_VER0;
 		EXPECT_EQ(-ENOTTY, ioctl_sized(self->fd, all_cmds[i].cmd, sz - 8, buf))
 			TH_LOG("%s size %zu", all_cmds[i].name, sz - 8);
 		EXPECT_EQ(-ENOTTY, ioctl_sized(self->fd, all_cmds[i].cmd, 0, buf))

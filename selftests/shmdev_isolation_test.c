@@ -1381,6 +1381,14 @@ TEST_F(leak, outputs_have_no_stray_bytes)
 	ein.seq[2] = 1;
 	memset(&in, 0, sizeof(in));
 	ASSERT_EQ(0, guarded_ioctl(fd2, SHMDEV_IOC_INFO, &in, sizeof(in.s)));
+	/* this process created and last attached; the times are checked elsewhere */
+	ein.cpid = getpid();
+	ein.lpid = getpid();
+	EXPECT_NE(0, in.s.ctime);
+	EXPECT_GE(in.s.atime, in.s.ctime);
+	ein.ctime = in.s.ctime;
+	ein.atime = in.s.atime;
+	ein.dtime = in.s.dtime;
 	EXPECT_SAME_BYTES(ein, in.s);
 	EXPECT_TRUE(guard_intact(&in, sizeof(in.s)));
 

@@ -190,6 +190,17 @@ struct shmdev_attach {
  * @name: out: the name, NUL-terminated and zero-padded.
  * @seq: out: each channel's sequence number; entries from @nr_channels
  *	on are zero.
+ * @cpid: out: the process (thread group) that created the region, as the
+ *	caller's pid namespace sees it; 0 if it cannot see it.  Added after
+ *	the first version, as are the fields after it: a caller passing the
+ *	first version's struct (%SHMDEV_INFO_SIZE_VER0 bytes) does not get
+ *	them.
+ * @lpid: out: the process that last attached a file to the region or
+ *	closed an attached one (as shmat() and shmdt() set shm_lpid), in the
+ *	caller's pid namespace; 0 if it cannot see it.
+ * @ctime: out: when the region was created, in seconds since the Epoch.
+ * @atime: out: when a file was last attached (CREATE attaches too).
+ * @dtime: out: when an attached file was last closed, or 0 if none was.
  *
  * Without %SHMDEV_INFO_BY_ID the file must be attached (ENXIO).  By id,
  * any caller may read the metadata of any region, as ipcs(1) can for
@@ -213,7 +224,15 @@ struct shmdev_info {
 	__u32 nr_mappings;
 	char name[SHMDEV_NAME_MAX];
 	__u64 seq[SHMDEV_MAX_CHANNELS];
+	__u32 cpid;
+	__u32 lpid;
+	__s64 ctime;
+	__s64 atime;
+	__s64 dtime;
 };
+
+/* Size of the first published struct shmdev_info, which is still accepted. */
+#define SHMDEV_INFO_SIZE_VER0	632
 
 /* Select the region by @id instead of by @name. */
 #define SHMDEV_DESTROY_BY_ID		_BITUL(0)

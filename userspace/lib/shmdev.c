@@ -131,8 +131,9 @@ int shmdev_attach_id(int fd, uint64_t id, unsigned int flags)
 	return ioctl(fd, SHMDEV_IOC_ATTACH, &a) < 0 ? -1 : 0;
 }
 
+/* Copies @size bytes of the answer: what the caller's struct holds. */
 static int do_info(int fd, uint32_t flags, uint64_t id,
-		   struct shmdev_info *info)
+		   struct shmdev_info *info, size_t size)
 {
 	struct shmdev_info i;
 
@@ -142,19 +143,46 @@ static int do_info(int fd, uint32_t flags, uint64_t id,
 	if (ioctl(fd, SHMDEV_IOC_INFO, &i) < 0)
 		return -1;
 	if (info)
-		*info = i;
+		memcpy(info, &i, size);
 	return 0;
 }
 
-int shmdev_info(int fd, struct shmdev_info *info)
+/*
+ * struct shmdev_info grew (cpid, lpid and the times): programs linked
+ * against LIBSHMDEV_1.0 pass the first version's struct and must not get
+ * more, so they keep a version that copies only that much, as glibc keeps
+ * old versions of a symbol.  A program linked now, or statically, gets
+ * the LIBSHMDEV_1.1 ones.
+ */
+int shmdev_info_v0(int fd, struct shmdev_info *info);
+int shmdev_info_id_v0(int fd, uint64_t id, struct shmdev_info *info);
+int shmdev_info_v1(int fd, struct shmdev_info *info);
+int shmdev_info_id_v1(int fd, uint64_t id, struct shmdev_info *info);
+
+int shmdev_info_v0(int fd, struct shmdev_info *info)
 {
-	return do_info(fd, 0, 0, info);
+	return do_info(fd, 0, 0, info, SHMDEV_INFO_SIZE_VER0);
 }
 
-int shmdev_info_id(int fd, uint64_t id, struct shmdev_info *info)
+int shmdev_info_id_v0(int fd, uint64_t id, struct shmdev_info *info)
 {
-	return do_info(fd, SHMDEV_INFO_BY_ID, id, info);
+	return do_info(fd, SHMDEV_INFO_BY_ID, id, info, SHMDEV_INFO_SIZE_VER0);
 }
+
+int shmdev_info_v1(int fd, struct shmdev_info *info)
+{
+	return do_info(fd, 0, 0, info, sizeof(*info));
+}
+
+int shmdev_info_id_v1(int fd, uint64_t id, struct shmdev_info *info)
+{
+	return do_info(fd, SHMDEV_INFO_BY_ID, id, info, sizeof(*info));
+}
+
+__asm__(".symver shmdev_info_v0, shmdev_info@LIBSHMDEV_1.0");
+__asm__(".symver shmdev_info_id_v0, shmdev_info_id@LIBSHMDEV_1.0");
+__asm__(".symver shmdev_info_v1, shmdev_info@@LIBSHMDEV_1.1");
+__asm__(".symver shmdev_info_id_v1, shmdev_info_id@@LIBSHMDEV_1.1");
 
 int shmdev_destroy_name(int fd, const char *name)
 {
@@ -276,7 +304,7 @@ int shmdev_seq(int fd, uint32_t channel, uint64_t *seq)
 {
 	struct shmdev_info i;
 
-	if (shmdev_info(fd, &i) < 0)
+	if (shmdev_info_v1(fd, &i) < 0)
 		return -1;
 	if (channel >= i.nr_channels || channel >= SHMDEV_MAX_CHANNELS) {
 		errno = EINVAL;
@@ -364,7 +392,7 @@ int shmdev_region_open(const char *name, uint64_t size,
 	}
 
 	/* An existing region may be larger than asked for: map all of it. */
-	if (shmdev_info(r.fd, &info) < 0)
+	if (shmdev_info_v1(r.fd, &info) < 0)
 		goto fail;
 	if (info.size > SIZE_MAX) {
 		errno = EOVERFLOW;

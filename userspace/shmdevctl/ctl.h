@@ -77,6 +77,10 @@ int read_u64_file(const char *path, uint64_t *v);
 const char *human_size(uint64_t bytes, char *buf, size_t len);
 /* "rw-r-----" for 0640. */
 const char *perms_str(unsigned int mode, char *buf, size_t len);
+/* Seconds since the Epoch as local ISO 8601 time; NULL for 0 (never). */
+const char *iso_time(int64_t sec, char *buf, size_t len);
+/* The command of a running process (/proc/PID/comm); NULL if none. */
+const char *proc_comm(uint32_t pid, char *buf, size_t len);
 const char *user_name(uint32_t uid, char *buf, size_t len);
 const char *group_name(uint32_t gid, char *buf, size_t len);
 void json_str(const char *s, size_t max);

@@ -99,6 +99,12 @@ static const struct col list_cols[] = {
 	{ "MAPPINGS", COL_NUM, "mappings (VMAs) now" },
 	{ "CHANNELS", COL_NUM, "notification channels" },
 	{ "STATUS",   COL_STR, "'destroyed' once the name is removed (LIST shows live regions only)" },
+	{ "CPID",     COL_NUM, "creator's pid (0: not in your pid namespace)" },
+	{ "LPID",     COL_NUM, "pid of the last attach or detach" },
+	{ "COMMAND",  COL_STR, "creator's command, while it runs" },
+	{ "CTIME",    COL_STR, "creation time (ISO 8601)" },
+	{ "ATIME",    COL_STR, "last attach time" },
+	{ "DTIME",    COL_STR, "last detach time (empty: none yet)" },
 };
 
 #define LIST_DEFAULT "ID,NAME,OWNER,PERMS,SIZE,ATTACHED,MAPPINGS,CHANNELS"
@@ -119,6 +125,14 @@ const char help_list[] =
 "  -h, --help          show this help\n"
 "\n"
 "Columns:\n";
+
+static void time_cell(struct table *t, const char *col, int64_t sec)
+{
+	char buf[40];
+
+	if (iso_time(sec, buf, sizeof(buf)))
+		table_cell(t, col, "%s", buf);
+}
 
 void list_print_columns(void)
 {
@@ -182,6 +196,13 @@ int cmd_list(int argc, char **argv)
 		table_cell(t, "CHANNELS", "%" PRIu32, info.nr_channels);
 		if (info.region_flags & SHMDEV_REGION_DESTROYED)
 			table_cell(t, "STATUS", "destroyed");
+		table_cell(t, "CPID", "%" PRIu32, info.cpid);
+		table_cell(t, "LPID", "%" PRIu32, info.lpid);
+		if (proc_comm(info.cpid, b1, sizeof(b1)))
+			table_cell(t, "COMMAND", "%s", b1);
+		time_cell(t, "CTIME", info.ctime);
+		time_cell(t, "ATIME", info.atime);
+		time_cell(t, "DTIME", info.dtime);
 	}
 	free(ids);
 	close(fd);

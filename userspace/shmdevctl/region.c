@@ -108,7 +108,27 @@ static void print_info_json(struct shmdev_info *i)
 	       i->region_flags & SHMDEV_REGION_DESTROYED ? "true" : "false");
 	for (ch = 0; ch < i->nr_channels && ch < SHMDEV_MAX_CHANNELS; ch++)
 		printf("%s%" PRIu64, ch ? ", " : "", (uint64_t)i->seq[ch]);
-	printf("]}");
+	printf("], \"cpid\": %" PRIu32 ", \"lpid\": %" PRIu32
+	       ", \"ctime\": %" PRId64 ", \"atime\": %" PRId64
+	       ", \"dtime\": %" PRId64 "}", i->cpid, i->lpid,
+	       (int64_t)i->ctime, (int64_t)i->atime, (int64_t)i->dtime);
+}
+
+/* Who created the region and last attached or detached, and when. */
+static void print_pids_times(const struct shmdev_info *i)
+{
+	char buf[64];
+
+	printf("creator pid: %" PRIu32, i->cpid);
+	if (proc_comm(i->cpid, buf, sizeof(buf)))
+		printf(" (%s)", buf);
+	printf("\nlast pid:    %" PRIu32 " (last attach or detach)\n", i->lpid);
+	printf("created:     %s\n",
+	       iso_time(i->ctime, buf, sizeof(buf)) ? buf : "-");
+	printf("attach time: %s\n",
+	       iso_time(i->atime, buf, sizeof(buf)) ? buf : "-");
+	printf("detach time: %s\n",
+	       iso_time(i->dtime, buf, sizeof(buf)) ? buf : "-");
 }
 
 int cmd_info(int argc, char **argv)
@@ -175,6 +195,7 @@ int cmd_info(int argc, char **argv)
 	printf("creator:     uid %" PRIu32 " (%s) gid %" PRIu32 " (%s)\n",
 	       info.cuid, user_name(info.cuid, u, sizeof(u)), info.cgid,
 	       group_name(info.cgid, g, sizeof(g)));
+	print_pids_times(&info);
 	printf("attached:    %" PRIu32 " file(s)\n", info.nr_attached);
 	printf("mappings:    %" PRIu32 "\n", info.nr_mappings);
 	printf("flags:       %s\n",

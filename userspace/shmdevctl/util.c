@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -440,6 +441,37 @@ const char *human_size(uint64_t bytes, char *buf, size_t len)
 				 tenths / 10, tenths % 10, units[u]);
 	}
 	return buf;
+}
+
+const char *iso_time(int64_t sec, char *buf, size_t len)
+{
+	time_t tt = (time_t)sec;
+	struct tm tm;
+
+	if (!sec || !localtime_r(&tt, &tm) ||
+	    !strftime(buf, len, "%Y-%m-%dT%H:%M:%S%z", &tm))
+		return NULL;
+	return buf;
+}
+
+const char *proc_comm(uint32_t pid, char *buf, size_t len)
+{
+	char path[64];
+	const char *ret = NULL;
+	FILE *f;
+
+	if (!pid)
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/comm", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	if (fgets(buf, (int)len, f)) {
+		buf[strcspn(buf, "\n")] = '\0';
+		ret = buf;
+	}
+	fclose(f);
+	return ret;
 }
 
 const char *perms_str(unsigned int mode, char *buf, size_t len)

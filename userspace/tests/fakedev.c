@@ -82,6 +82,10 @@ int ioctl(int fd, unsigned long req, ...)
 			i->region_flags = big ? SHMDEV_REGION_DESTROYED : 0;
 			strcpy(i->name, big ? "frames" : "mailbox");
 			i->seq[0] = 42;
+			i->cpid = 4242;
+			i->lpid = 4343;
+			i->ctime = 1700000000;
+			i->atime = 1700000060;
 			return 0;
 		}
 		errno = e ? atoi(e) : ENOTTY;

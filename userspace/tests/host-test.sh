@@ -71,12 +71,15 @@ check "libshmdev.pc follows PREFIX and LIBDIR" \
 lib=$root/usr/lib/libshmdev.so.1.0.0
 check "soname is libshmdev.so.1" \
 	bash -c "readelf -d '$lib' | grep -q 'Library soname: \[libshmdev.so.1\]'"
-exports=$(nm -D --defined-only "$lib" | awk '$2 == "T" { sub(/@.*/, "", $3); print $3 }' | sort)
+exports=$(nm -D --defined-only "$lib" | awk '$2 == "T" { sub(/@.*/, "", $3); print $3 }' | sort -u)
 public=$(grep -o '^[a-z].* \**shmdev_[a-z_]*(' "$top/userspace/lib/shmdev.h" |
 	 grep -o 'shmdev_[a-z_]*' | sort)
 check "exports exactly the functions of shmdev.h" [ "$exports" = "$public" ]
 check "symbols carry version LIBSHMDEV_1.0" \
 	bash -c "nm -D --defined-only '$lib' | grep -q 'shmdev_open@@LIBSHMDEV_1.0'"
+check "shmdev_info and shmdev_info_id: LIBSHMDEV_1.1, and 1.0 kept for the first struct" \
+	bash -c "nm -D --defined-only '$lib' | grep -c -e 'shmdev_info@LIBSHMDEV_1.0' -e 'shmdev_info@@LIBSHMDEV_1.1' \
+		-e 'shmdev_info_id@LIBSHMDEV_1.0' -e 'shmdev_info_id@@LIBSHMDEV_1.1' | grep -qx 4"
 check "libshmdev.pc says version $version" \
 	env PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_LIBDIR="$root/usr/lib/pkgconfig" \
 	bash -c "[ \"\$(pkg-config --modversion libshmdev)\" = '$version' ]"
@@ -254,6 +257,35 @@ if gcc -std=c11 -Wall -Wextra -Werror -I"$top/uapi" -shared -fPIC -o "$fake" "$t
 	LD_PRELOAD=$fake FAKE_SYSFS=$sys run_ctl 0 "max_total_bytes +bytes of all regions +2G +12K +0.00" limits
 	LD_PRELOAD=$fake FAKE_SYSFS=$sys run_ctl 0 '"limit": 2147483648, "used": 12288' limits --json --bytes
 	LD_PRELOAD=$fake FAKE_SYSFS=$sys run_ctl 0 '^max_regions 1024 3 0.29$' limits --raw --noheadings -o RESOURCE,LIMIT,USED,USE%
+	TZ=UTC LD_PRELOAD=$fake run_ctl 0 '^3 4242 4343 2023-11-14T22:13:20\+0000 2023-11-14T22:14:20\+0000 -$' \
+		list --raw --noheadings -o ID,CPID,LPID,CTIME,ATIME,DTIME
+	# A program linked against LIBSHMDEV_1.0 passes the first, smaller
+	# struct shmdev_info: it must get no byte past it.
+	cat >"$work/oldinfo.c" <<'EOC'
+#include <stdio.h>
+#include <string.h>
+#include <shmdev.h>
+
+int info_id_v0(int fd, uint64_t id, void *info);
+__asm__(".symver info_id_v0, shmdev_info_id@LIBSHMDEV_1.0");
+
+int main(void)
+{
+	unsigned char old[SHMDEV_INFO_SIZE_VER0 + 32];
+	struct shmdev_info now;
+	int fd = shmdev_open(0);
+
+	memset(old, 0xee, sizeof(old));
+	if (fd < 0 || info_id_v0(fd, 3, old) || shmdev_info_id(fd, 3, &now))
+		return 2;
+	if (memcmp(old, &now, SHMDEV_INFO_SIZE_VER0) || old[SHMDEV_INFO_SIZE_VER0] != 0xee)
+		return 1;
+	return now.cpid == 4242 ? 0 : 3;
+}
+EOC
+	check "LIBSHMDEV_1.0's shmdev_info_id writes only the first struct" \
+		bash -c "gcc -std=c11 -Wall -Werror -I'$root/usr/include' -o '$work/oldinfo' '$work/oldinfo.c' \
+			-L'$root/usr/lib' -lshmdev && LD_LIBRARY_PATH='$root/usr/lib' LD_PRELOAD='$fake' '$work/oldinfo'"
 else
 	not_ok "build the fake device shim"
 fi
