@@ -3,6 +3,8 @@
 # Copy Kbuild, module/, uapi/ and VERSION from $SRC into OUTDIR (default
 # $CACHE/build/KVER/mod; kbuild writes objects beside the sources), build
 # with W=1 and fail on any warning.  Prints MOD=<path to shmdev.ko>.
+# A build of the same sources against the same headers with the same
+# arguments is reused (the hash of all three is kept beside it).
 # KSUITE (from scripts/kernels.sh's SUITE=) is the Debian suite of the
 # headers: a kernel of the host's own suite (or one built here, KSUITE
 # empty) is built on the host; any other is built with the compiler its
@@ -20,6 +22,16 @@ shift $(($# < 3 ? $# : 3))
 for f in Kbuild module uapi VERSION; do
 	[ -e "$SRC/$f" ] || die "$SRC/$f is missing"
 done
+hash=$({
+	printf '%s\n' "$kdir" "${KSUITE:-}" "$*"
+	stat -L -c '%s %Y' "$kdir/Module.symvers" "$kdir/.config"
+	tar -C "$SRC" -c --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
+		Kbuild module uapi VERSION
+} | sha256sum | cut -d' ' -f1)
+if [ -f "$out/shmdev.ko" ] && [ "$(cat "$out/.src-hash" 2>/dev/null)" = "$hash" ]; then
+	printf 'MOD=%q\n' "$out/shmdev.ko"
+	exit 0
+fi
 rm -rf "$out"
 mkdir -p "$out"
 cp -a "$SRC/Kbuild" "$SRC/module" "$SRC/uapi" "$SRC/VERSION" "$out/"
@@ -74,4 +86,5 @@ if grep -qi 'warning:' "$log"; then
 	die "module build for $kver printed warnings (log: $log)"
 fi
 [ -f "$out/shmdev.ko" ] || die "no shmdev.ko after the build for $kver"
+echo "$hash" >"$out/.src-hash"
 printf 'MOD=%q\n' "$out/shmdev.ko"

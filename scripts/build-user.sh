@@ -1,7 +1,8 @@
 #!/bin/bash
-# Usage: scripts/build-user.sh KSFT_DIR
+# Usage: scripts/build-user.sh KSFT_DIR|-
 # Build $SRC/userspace and $SRC/selftests statically (kernel independent)
-# into $CACHE/build/user/{bin,tests}; write the test order (make -s -C
+# into $CACHE/build/user/{bin,tests}; with - (make demo), userspace only,
+# into $CACHE/build/user-only, with an empty test list.  Write the test order (make -s -C
 # selftests print-tests) to $CACHE/build/user/tests/list, or only the
 # programs named in SHMDEV_TESTS (space-separated, for a quick run of one
 # theme: SHMDEV_TESTS=shmdev_module_test make test).  Prints USERBIN= and
@@ -10,12 +11,14 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-[ $# -eq 1 ] || die "usage: build-user.sh KSFT_DIR"
+[ $# -eq 1 ] || die "usage: build-user.sh KSFT_DIR|-"
 ksft=$1
-[ -f "$ksft/kselftest_harness.h" ] || die "no kselftest_harness.h in $ksft"
 out=$CACHE/build/user
+[ "$ksft" != - ] || out=$CACHE/build/user-only
 bin=$out/bin tests=$out/tests
-rm -rf "$out"
+# The demo's build is incremental (make knows its dependencies); the
+# test build starts clean.
+[ "$ksft" = - ] || rm -rf "$out"
 mkdir -p "$bin" "$tests"
 
 # A dynamically linked program cannot run in the busybox guest.
@@ -36,6 +39,13 @@ for d in userspace selftests; do
 done
 make -C "$SRC/userspace" O="$bin" STATIC=1 WERROR=1 >"$out/userspace.log" 2>&1 ||
 	{ cat "$out/userspace.log" >&2; die "userspace build failed (log: $out/userspace.log)"; }
+if [ "$ksft" = - ]; then
+	: >"$tests/list"
+	check_static "$bin"
+	printf 'USERBIN=%q\nTESTBIN=%q\n' "$bin" "$tests"
+	exit 0
+fi
+[ -f "$ksft/kselftest_harness.h" ] || die "no kselftest_harness.h in $ksft"
 make -C "$SRC/selftests" O="$tests" KSFT_DIR="$ksft" STATIC=1 >"$out/selftests.log" 2>&1 ||
 	{ cat "$out/selftests.log" >&2; die "selftests build failed (log: $out/selftests.log)"; }
 make -s -C "$SRC/selftests" print-tests >"$tests/list" ||

@@ -80,8 +80,11 @@ if [ -n "$moddir" ]; then
 	add_module zram
 fi
 
-# trinity and stress-ng (tests skip when they are absent).
-if t=$("$TOP/scripts/guest-tools.sh"); then
+# trinity and stress-ng (tests skip when they are absent; the demo,
+# SHMDEV_NO_TOOLS=1, needs neither).
+if [ "${SHMDEV_NO_TOOLS:-0}" = 1 ]; then
+	:
+elif t=$("$TOP/scripts/guest-tools.sh"); then
 	eval "$t"
 	cp -a "$TOOLS/." "$root/"
 else

@@ -67,110 +67,129 @@ pfns() { awk '$1 ~ /^[0-9]+$/ { print $3 }' "$1"; }
 shmdevctl rm demo demo-sem >/dev/null 2>&1 || true
 
 # ---------------------------------------------------------------------
-heading "1. What does the loaded module support?"
-say "Every program can ask the module for its API version and limits."
-run shmdevctl api
+heading "1. A region: named memory that processes share"
+say "The module is loaded and /dev/shmdev exists.  A region has a name (like"
+say "a file), a size, a permission mode and notification channels; its"
+say "memory is allocated and zeroed when it is created."
+run shmdevctl create demo 16K --channels 2 --mode 0600
 PAGE=$(shmdevctl api | awk '/^page size:/ { print $3 }')
 [ -n "$PAGE" ]
+run shmdevctl list -o ID,NAME,OWNER,PERMS,SIZE,CHANNELS,CPID,CTIME
 
 # ---------------------------------------------------------------------
-heading "2. Create a region: 4 pages, 2 notification channels"
-say "A region has a name (like a file), a size, a mode and channels."
-say "Its memory is allocated and zeroed right now, at creation."
-run shmdevctl create demo $((4 * PAGE)) --channels 2 --mode 0600
-run shmdevctl info demo
-
-# ---------------------------------------------------------------------
-heading "3. Two processes map it: same physical page frames"
-say "Process A maps 'demo' and keeps the mapping (in the background)."
-shmdevctl frames demo --hold >"$TMP/frames.a" 2>"$TMP/hold.err" &
-HOLD=$!
-BG_PIDS="$BG_PIDS $HOLD"
-wait_for_line "$TMP/hold.err" holding "$HOLD"
-say "Process A (pid $HOLD) sees these frames:"
-cat "$TMP/frames.a"
-
-say "Process B maps the same region and looks at its own page table:"
-run shmdevctl frames demo | tee "$TMP/frames.b"
-
-if grep -q hidden "$TMP/frames.a"; then
-	say "PFNs are hidden (not running as root): cannot compare them."
-elif [ -n "$(pfns "$TMP/frames.a")" ] &&
-     [ "$(pfns "$TMP/frames.a")" = "$(pfns "$TMP/frames.b")" ]; then
-	say "Different virtual addresses, but the PFN columns match:"
-	echo "same physical frames: yes"
-else
-	echo "same physical frames: NO" >&2
-	exit 1
-fi
-
-say "In process A's /proc/$HOLD/maps, the region is a shared ('s') mapping:"
-ADDR=$(awk '$1 == "0" { print $2 }' "$TMP/frames.a" | sed 's/^0x0*//')
-echo "\$ grep '^$ADDR-' /proc/$HOLD/maps"
-grep "^$ADDR-" "/proc/$HOLD/maps"
-
-say "While A holds it, the region counts one attached file and one mapping:"
-run shmdevctl info demo
-kill "$HOLD"
-wait "$HOLD"
-BG_PIDS=""
-
-# ---------------------------------------------------------------------
-heading "4. Pass messages with NOTIFY / WAIT"
-say "channel 0 = 'data ready' (producer -> consumer)"
-say "channel 1 = 'space free' (consumer -> producer)"
-say "The consumer sleeps in WAIT until the producer NOTIFYs, and back."
+heading "2. One process writes bytes, another reads them: no copy"
+say "producer writes each message straight into the region's memory and"
+say "NOTIFYs channel 0; consumer sleeps in WAIT until then and reads the"
+say "same bytes in place.  No read() or write() carries the data."
 echo "\$ consumer demo &"
-consumer demo &
+consumer demo >"$TMP/cons.out" 2>&1 &
 CONS=$!
 BG_PIDS="$CONS"
 run producer demo 3
 wait "$CONS"
 BG_PIDS=""
-say "Each NOTIFY advanced a channel's sequence number:"
-run shmdevctl info demo
+cat "$TMP/cons.out"
 
 # ---------------------------------------------------------------------
-heading "5. The same with POSIX semaphores and a mutex in the region"
-say "sem_init(pshared=1) semaphores and a PTHREAD_PROCESS_SHARED mutex"
-say "live inside region 'demo-sem'; two unrelated processes use them."
+heading "3. Sleeping until NOTIFY, and a NOTIFY before the WAIT"
+say "A waiter sleeps in the kernel (state S), using no CPU, until a NOTIFY:"
+shmdevctl wait demo --channel 1 >"$TMP/wait.out" &
+W=$!
+BG_PIDS="$W"
+sleep 1
+echo "waiter pid $W is in state $(awk '{ print $3 }' "/proc/$W/stat")"
+run shmdevctl notify demo --channel 1
+wait "$W"
+BG_PIDS=""
+echo "the waiter woke up and saw sequence $(cat "$TMP/wait.out")"
+say "Each channel counts NOTIFYs.  A waiter passes the count it has seen,"
+say "so a NOTIFY that comes first is not lost: WAIT returns at once."
+SEQ=$(cat "$TMP/wait.out")
+run shmdevctl notify demo --channel 1
+run shmdevctl wait demo --channel 1 --seq "$SEQ" --timeout 5000
+
+# ---------------------------------------------------------------------
+heading "4. poll() and ACK: the same events in an event loop"
+say "The descriptor becomes readable when a channel moves; the program"
+say "ACKs the channels it has handled, which makes it unreadable again."
+shmdevctl wait demo --poll --timeout 10000 >"$TMP/poll.out" &
+W=$!
+BG_PIDS="$W"
+sleep 1
+run shmdevctl notify demo
+wait "$W"
+BG_PIDS=""
+echo "poll() woke the waiter for sequence $(cat "$TMP/poll.out")"
+
+# ---------------------------------------------------------------------
+heading "5. A semaphore and a mutex inside a region"
+say "POSIX semaphores (sem_init, pshared=1) and a process-shared pthread"
+say "mutex can live in the region: their futex words are in the region's"
+say "pages, which both processes map, so the kernel wakes across them."
 echo "\$ semaphore_pc demo-sem consumer &"
-semaphore_pc demo-sem consumer &
+semaphore_pc demo-sem consumer >"$TMP/sem.out" 2>&1 &
 CONS=$!
 BG_PIDS="$CONS"
 run semaphore_pc -n 5 demo-sem producer
 wait "$CONS"
 BG_PIDS=""
-say "Fork mode: parent and child share the mapping inherited by fork()"
-say "(the region is created and destroyed by the program itself)."
-run semaphore_pc -n 3 demo-fork
+cat "$TMP/sem.out"
 
 # ---------------------------------------------------------------------
-heading "6. List and remove regions"
-run shmdevctl list
-SYS=${SHMDEV_SYSFS:-/sys/class/misc/shmdev}
-if [ -r "$SYS/regions" ] && [ -r "$SYS/bytes_in_use" ]; then
-	say "Removing a name does not pull memory from under a mapping."
-	shmdevctl frames demo --hold >"$TMP/frames.c" 2>"$TMP/hold2.err" &
-	HOLD=$!
-	BG_PIDS="$HOLD"
-	wait_for_line "$TMP/hold2.err" holding "$HOLD"
-	alive() {
-		echo "regions alive: $(cat "$SYS/regions")," \
-		     "bytes in use: $(cat "$SYS/bytes_in_use")"
-	}
-	say "pid $HOLD maps 'demo'; $(alive)"
-	run shmdevctl rm demo demo-sem
-	say "names gone, but 'demo' is still mapped; $(alive)"
-	kill "$HOLD"
-	wait "$HOLD"
-	BG_PIDS=""
-	say "last mapping gone; $(alive)"
-else
-	run shmdevctl rm demo demo-sem
+heading "6. Permissions: another user is refused by the region's mode"
+say "'demo' has mode 0600 and belongs to root.  User 'shmdev' (uid 1000)"
+say "may open /dev/shmdev but not attach the region:"
+echo "\$ su shmdev -c 'shmdevctl wait demo --timeout 100'"
+if su shmdev -c "shmdevctl wait demo --timeout 100" >"$TMP/su.out" 2>&1; then
+	cat "$TMP/su.out"
+	echo "user shmdev was NOT refused" >&2
+	exit 1
 fi
+cat "$TMP/su.out"
+
+# ---------------------------------------------------------------------
+heading "7. Two processes, the same physical page frames"
+say "Physical memory is divided into frames of $PAGE bytes; a page frame"
+say "number (PFN) is a frame's index, its physical address / $PAGE.  Each"
+say "process's page table maps its own virtual addresses to frames."
+say "Process A maps 'demo' and keeps the mapping:"
+shmdevctl frames demo --hold >"$TMP/frames.a" 2>"$TMP/hold.err" &
+HOLD=$!
+BG_PIDS="$HOLD"
+wait_for_line "$TMP/hold.err" holding "$HOLD"
+cat "$TMP/frames.a"
+say "Process B maps it too:"
+run shmdevctl frames demo | tee "$TMP/frames.b"
+if grep -q hidden "$TMP/frames.a"; then
+	say "PFNs are hidden (not running as root): cannot compare them."
+elif [ -n "$(pfns "$TMP/frames.a")" ] &&
+     [ "$(pfns "$TMP/frames.a")" = "$(pfns "$TMP/frames.b")" ]; then
+	say "Different virtual addresses, the same frames: what A writes, B reads."
+else
+	echo "same physical frames: NO" >&2
+	exit 1
+fi
+say "/proc/$HOLD/maps names the region and its id:"
+ADDR=$(awk '$1 == "0" { print $2 }' "$TMP/frames.a" | sed 's/^0x0*//')
+grep "^$ADDR-" "/proc/$HOLD/maps"
+
+# ---------------------------------------------------------------------
+heading "8. Removing a region while it is mapped"
+SYS=${SHMDEV_SYSFS:-/sys/class/misc/shmdev}
+alive() {
+	echo "regions alive: $(cat "$SYS/regions"), bytes in use: $(cat "$SYS/bytes_in_use")"
+}
+say "Process A (pid $HOLD) still maps 'demo'; $(alive)"
+run shmdevctl rm demo demo-sem
+say "The names are gone, but the memory stays while A maps it; $(alive)"
+kill "$HOLD"
+wait "$HOLD" 2>/dev/null || true
+BG_PIDS=""
+say "A has exited, so the memory is freed; $(alive)"
 run shmdevctl list
 
 STEP="end"
 echo
-echo "demo finished"
+echo "demo finished.  Next: 'make lab' for a shell in this guest and the"
+echo "page-table tutorial (docs/page-tables.md); 'make shell' runs your own"
+echo "programs against the module."

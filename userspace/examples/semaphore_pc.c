@@ -32,6 +32,7 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,19 @@ static void lock(struct ring *q)
 		die("pthread_mutex_lock", err);
 }
 
+/* Where the synchronisation objects live in the region, and their values. */
+static void describe(const char *name, struct ring *q)
+{
+	int empty = -1, full = -1;
+
+	sem_getvalue(&q->empty, &empty);
+	sem_getvalue(&q->full, &full);
+	printf("semaphore_pc: in region '%s': the mutex at byte %zu, "
+	       "sem 'empty' at byte %zu = %d, sem 'full' at byte %zu = %d\n",
+	       name, offsetof(struct ring, lock), offsetof(struct ring, empty),
+	       empty, offsetof(struct ring, full), full);
+}
+
 static void producer(struct ring *q, unsigned long count)
 {
 	unsigned long i;
@@ -226,6 +240,7 @@ int main(int argc, char **argv)
 
 	if (r.created) {
 		ring_init(q);
+		describe(name, q);
 		atomic_store_explicit(&q->ready, 1, memory_order_release);
 		if (shmdev_notify(r.fd, CH_READY, NULL) < 0)
 			die("notify ready", errno);
@@ -234,10 +249,12 @@ int main(int argc, char **argv)
 	}
 
 	if (role) {				/* two-invocation mode */
-		if (!strcmp(role, "producer"))
+		if (!strcmp(role, "producer")) {
 			producer(q, count);
-		else
+		} else {
 			consumer(q);
+			describe(name, q);
+		}
 		shmdev_region_close(&r);
 		return 0;
 	}

@@ -80,7 +80,7 @@ const char help_notify[] =
 "  -h, --help        show this help\n";
 
 const char help_wait[] =
-"Usage: shmdevctl wait NAME [--channel N] [--seq S] [--timeout MS]\n"
+"Usage: shmdevctl wait NAME [--channel N] [--seq S] [--timeout MS] [--poll]\n"
 "\n"
 "Wait until the channel's sequence differs from S and print the new\n"
 "sequence.  Without --seq, S is the current sequence: wait for the next\n"
@@ -90,6 +90,8 @@ const char help_wait[] =
 "  -c, --channel N    the channel (default 0)\n"
 "  -s, --seq S        the sequence already seen\n"
 "  -t, --timeout MS   give up after MS milliseconds (default: never)\n"
+"  -p, --poll         sleep in poll(2) and acknowledge with ACK, as an\n"
+"                     event loop does, instead of the WAIT ioctl\n"
 "  -h, --help         show this help\n";
 
 const char help_frames[] =

@@ -7,11 +7,14 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -52,24 +55,73 @@ int cmd_notify(int argc, char **argv)
 	return EXIT_SUCCESS;
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * What an event loop does: poll() the descriptor until it is readable,
+ * ACK every channel so that it stops being readable, and look whether
+ * this channel moved past @expected.  @seq gets the channel's sequence
+ * (also on ETIMEDOUT).
+ */
+static int wait_poll(int fd, uint32_t channel, uint64_t expected,
+		     uint64_t timeout_ns, uint64_t *seq)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint64_t start = mono_ms(), limit = timeout_ns / 1000000, left;
+	struct shmdev_info info;
+	uint64_t all;
+	int n;
+
+	if (shmdev_info(fd, &info) < 0)
+		return -1;
+	all = info.nr_channels >= 64 ? ~0ULL : (1ULL << info.nr_channels) - 1;
+	for (;;) {
+		if (shmdev_seq(fd, channel, seq) < 0)
+			return -1;
+		if (*seq != expected)
+			return 0;
+		left = limit - (mono_ms() - start);
+		if (timeout_ns != SHMDEV_WAIT_FOREVER && mono_ms() - start >= limit) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		n = poll(&p, 1, timeout_ns == SHMDEV_WAIT_FOREVER ? -1 :
+			 (int)(left > INT_MAX ? INT_MAX : left));
+		if (n < 0 && errno != EINTR)
+			return -1;
+		if (n > 0 && shmdev_ack(fd, all, NULL) < 0)
+			return -1;
+	}
+}
+
 int cmd_wait(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "channel", required_argument, NULL, 'c' },
 		{ "seq", required_argument, NULL, 's' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "poll", no_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint32_t channel = 0;
 	uint64_t expected = 0, seq, timeout_ns = SHMDEV_WAIT_FOREVER, ms;
-	int have_seq = 0, c, fd;
+	int have_seq = 0, use_poll = 0, c, fd, ret;
 	const char *name;
 
 	reset_getopt();
-	while ((c = getopt_long(argc, argv, "c:s:t:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:s:t:p", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			channel = arg_u32("channel", optarg);
+			break;
+		case 'p':
+			use_poll = 1;
 			break;
 		case 's':
 			expected = arg_u64("sequence", optarg);
@@ -101,9 +153,12 @@ int cmd_wait(int argc, char **argv)
 		close(fd);
 		return EXIT_FAILURE;
 	}
-	if (shmdev_wait(fd, channel, expected, timeout_ns, 0, &seq) < 0) {
-		int ret = EXIT_FAILURE;
-
+	if (use_poll)
+		ret = wait_poll(fd, channel, expected, timeout_ns, &seq);
+	else
+		ret = shmdev_wait(fd, channel, expected, timeout_ns, 0, &seq);
+	if (ret < 0) {
+		ret = EXIT_FAILURE;
 		if (errno == ETIMEDOUT) {
 			fprintf(stderr, "%s: wait '%s': timed out after %" PRIu64
 				" ms (channel %" PRIu32 " still at sequence %"
