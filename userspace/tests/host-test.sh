@@ -39,7 +39,7 @@ usr/include/shmdev.h
 usr/lib/libshmdev.a
 usr/lib/libshmdev.so
 usr/lib/libshmdev.so.1
-usr/lib/libshmdev.so.1.0.0
+usr/lib/libshmdev.so.1.1.0
 usr/lib/pkgconfig/libshmdev.pc
 usr/share/bash-completion/completions/shmdevctl
 usr/share/doc/shmdev/examples/Makefile
@@ -68,7 +68,7 @@ check "libshmdev.pc follows PREFIX and LIBDIR" \
 	grep -qx 'libdir=/opt/shmdev/lib64' "$work/root2/opt/shmdev/lib64/pkgconfig/libshmdev.pc"
 
 # --- the library ------------------------------------------------------
-lib=$root/usr/lib/libshmdev.so.1.0.0
+lib=$root/usr/lib/libshmdev.so.1.1.0
 check "soname is libshmdev.so.1" \
 	bash -c "readelf -d '$lib' | grep -q 'Library soname: \[libshmdev.so.1\]'"
 exports=$(nm -D --defined-only "$lib" | awk '$2 == "T" { sub(/@.*/, "", $3); print $3 }' | sort)
