@@ -96,6 +96,7 @@ static int resolve(int fd, const struct map_opts *o, struct mapsnap *s)
 	struct shmdev_info info;
 	uint64_t id;
 	char *end;
+	int err;
 
 	if (!o->by_id) {
 		if (find_by_name(fd, o->target, &info) == 0) {
@@ -104,10 +105,11 @@ static int resolve(int fd, const struct map_opts *o, struct mapsnap *s)
 			return 0;
 		}
 		/* "map 3" with no region called "3": the id. */
+		err = errno;
 		errno = 0;
 		id = strtoull(o->target, &end, 10);
 		if (errno || *end || !*o->target || *o->target == '-')
-			return fail(OP_INFO, "map", o->target);
+			return report(OP_INFO, "map", o->target, err);
 	} else {
 		id = arg_u64("id", o->target);
 	}
