@@ -425,6 +425,11 @@ struct shmdev_ack {
 #define SHMDEV_MAP_RESULT_FOLIO_MAPCOUNT	_BITUL(2)
 /* In @result_flags: this kernel has no transparent huge pages: no PMD leaves. */
 #define SHMDEV_MAP_RESULT_NO_THP	_BITUL(3)
+/* In @result_flags: the kernel tracks soft-dirty (%SHMDEV_BIT_SOFT_DIRTY is meaningful). */
+#define SHMDEV_MAP_RESULT_SOFT_DIRTY	_BITUL(4)
+
+/* The largest @vma_size and @run_size accepted. */
+#define SHMDEV_MAP_RECORD_MAX		4096
 
 /**
  * struct shmdev_map - where a region sits in the page tables of every
@@ -436,21 +441,26 @@ struct shmdev_ack {
  *	@vma_size bytes each, or 0.
  * @runs_ptr: in: user pointer to an array of @run_capacity records of
  *	@run_size bytes each, or 0.
- * @vma_size: in: sizeof(struct shmdev_map_vma) as the caller knows it; at
- *	least %SHMDEV_MAP_VMA_SIZE_VER0 (else EINVAL).  A larger record gets
- *	zeroes past what this kernel fills.
- * @run_size: in: sizeof(struct shmdev_map_run) as the caller knows it; at
- *	least %SHMDEV_MAP_RUN_SIZE_VER0 (else EINVAL).
- * @vma_capacity: in: records @vmas_ptr can hold (0: count only).
- * @run_capacity: in: records @runs_ptr can hold (0: count only).
+ * @vma_size: in: sizeof(struct shmdev_map_vma) as the caller knows it: a
+ *	multiple of 8 from %SHMDEV_MAP_VMA_SIZE_VER0 to
+ *	%SHMDEV_MAP_RECORD_MAX (else EINVAL).  A larger record than this
+ *	kernel's gets zeroes past what it fills.
+ * @run_size: in: sizeof(struct shmdev_map_run) as the caller knows it,
+ *	with the same rules from %SHMDEV_MAP_RUN_SIZE_VER0.
+ * @vma_capacity: in: records @vmas_ptr can hold (0: count only); non-zero
+ *	with a zero @vmas_ptr is EINVAL.
+ * @run_capacity: in: records @runs_ptr can hold (0: count only); likewise.
  * @nr_vmas: out: VMAs reported; when larger than @vma_capacity only the
  *	first @vma_capacity were written (%SHMDEV_MAP_RESULT_TRUNCATED).
  * @nr_runs: out: runs reported, likewise against @run_capacity.
  * @nr_hidden: out: VMAs of processes whose maps the caller may not read,
  *	counted but not described.
- * @levels: out: paging levels of the walk (4, or 5 with LA57).
+ * @levels: out: paging levels of the walk (4, or 5 with LA57; with 4 the
+ *	P4D level is folded into the PGD: its entry repeats the PGD's and
+ *	its index is 0).
  * @region_pages: out: the region's size in pages.
  * @page_size: out: PAGE_SIZE.
+ * @__pad: must be zero.
  * @huge_page_size: out: the size of a PMD leaf (0 without THP).
  * @__reserved: must be zero.
  *
@@ -463,12 +473,30 @@ struct shmdev_ack {
  *
  * Who may see what (never more than /proc/PID/maps and /proc/PID/pagemap
  * show the same caller):
- *  - the region: the caller must be allowed to attach it at least
- *    read-only (EACCES), or be attached to it;
+ *  - the region: without %SHMDEV_MAP_BY_ID the file's attached region
+ *    (ENXIO if none); by id, a live region of the caller's user namespace
+ *    (ENOENT) that the file is attached to or that the caller may attach
+ *    at least read-only (EACCES);
  *  - a process's VMAs and runs only if the caller may read that process's
- *    /proc/PID/maps (ptrace read access); the others count in @nr_hidden;
- *  - PFNs and raw entries only with CAP_SYS_ADMIN, as pagemap; without
- *    it @pfn, @entry and @table are zero and %SHMDEV_MAP_RESULT_RAW is clear.
+ *    /proc/PID/maps.  Modules cannot ask ptrace, so the module applies
+ *    ptrace's default rule for that read access, never wider: the
+ *    caller's own process; or a process whose real, effective and saved
+ *    uids and gids all equal the caller's filesystem uid and gid and that
+ *    is dumpable (not after a setuid or setgid exec, nor with
+ *    PR_SET_DUMPABLE 0); or any process when the caller has
+ *    CAP_SYS_PTRACE in its user namespace (and, if it is not dumpable, in
+ *    the namespace it was exec'd in).  Security modules, which can only
+ *    refuse more, are not consulted.  The others' VMAs count in
+ *    @nr_hidden;
+ *  - frames, raw entries and counts only with CAP_SYS_ADMIN, as pagemap
+ *    shows frames and /proc/kpagecount counts: without it @pfn, @entry,
+ *    @table, @folio_refcount and @mapcount are zero, runs are merged
+ *    without regard to frames, and %SHMDEV_MAP_RESULT_RAW is clear.
+ *
+ * All inputs but @flags, @id (with %SHMDEV_MAP_BY_ID), the pointers,
+ * sizes and capacities must be zero (EINVAL), as must @id without
+ * %SHMDEV_MAP_BY_ID.  The arrays are written as the processes are read;
+ * a pointer that cannot be written fails the call with EFAULT.
  *
  * A second call with capacities from the first may find a different
  * number of records if processes mapped, faulted or unmapped in between.
@@ -564,17 +592,25 @@ struct shmdev_map_vma {
 #define SHMDEV_PAGE_REGION	1
 /* @kind: an anonymous copy made by a write to a MAP_PRIVATE mapping. */
 #define SHMDEV_PAGE_ANON_COPY	2
+/* @kind: a page that is neither (not expected; reported rather than hidden). */
+#define SHMDEV_PAGE_OTHER	3
 
-/* @why_pte: why a huge region's pages are not mapped by a PMD leaf here. */
-#define SHMDEV_WHY_NONE		0	/* not applicable (PMD leaf, or small region) */
+/*
+ * @why_pte: why a huge region's pages are not mapped by a PMD leaf here.
+ * MISALIGNED: address and offset are not congruent modulo the huge page
+ * size.  PARTIAL: the VMA covers only part of the huge page (a partial
+ * mprotect() or munmap() split it).  SPLIT: the PMD was split for another
+ * reason (the kernel's choice).
+ */
+#define SHMDEV_WHY_NONE		0	/* not applicable (PMD leaf, small region) */
 #define SHMDEV_WHY_NOT_FAULTED	1	/* nothing mapped yet */
 #define SHMDEV_WHY_NO_THP	2	/* the kernel has no transparent huge pages */
-#define SHMDEV_WHY_MISALIGNED	3	/* address and offset not congruent modulo the huge page size */
-#define SHMDEV_WHY_PARTIAL	4	/* the VMA covers only part of the huge page (e.g. a partial mprotect or munmap split it) */
+#define SHMDEV_WHY_MISALIGNED	3	/* see above */
+#define SHMDEV_WHY_PARTIAL	4	/* see above */
 #define SHMDEV_WHY_NOHUGEPAGE	5	/* MADV_NOHUGEPAGE on the VMA */
 #define SHMDEV_WHY_THP_DISABLED	6	/* PR_SET_THP_DISABLE in the process */
 #define SHMDEV_WHY_COPIED	7	/* a MAP_PRIVATE write copied pages of it */
-#define SHMDEV_WHY_SPLIT	8	/* the PMD was split for another reason (the kernel's choice) */
+#define SHMDEV_WHY_SPLIT	8	/* see above */
 
 /**
  * struct shmdev_map_run - pages of one VMA with equal attributes
@@ -597,14 +633,22 @@ struct shmdev_map_vma {
  * @why_pte: out: %SHMDEV_WHY_* for a huge region's pages not mapped by a
  *	PMD leaf, else %SHMDEV_WHY_NONE.
  * @folio_order: out: the order of the folio of the first page.
- * @folio_refcount: out: that folio's reference count.
- * @mapcount: out: the first page's mapcount, or the folio's where the
- *	kernel keeps no per-page count (%SHMDEV_MAP_RESULT_FOLIO_MAPCOUNT).
+ * @folio_refcount: out: that folio's reference count (zero without
+ *	%SHMDEV_MAP_RESULT_RAW).
+ * @mapcount: out: the first page's mapcount (PTE mappings of it plus PMD
+ *	mappings of its folio), or the folio's where the kernel keeps no
+ *	per-page count (%SHMDEV_MAP_RESULT_FOLIO_MAPCOUNT); zero without
+ *	%SHMDEV_MAP_RESULT_RAW.
  * @__pad: zero.
  *
  * Consecutive pages merge into one run when their level, bits, kind,
- * why_pte, folio order, refcount and mapcount are equal and their frames
- * contiguous (unless %SHMDEV_MAP_PER_PAGE).
+ * why_pte, folio order, refcount and mapcount are equal, their entries
+ * equal but for the frame, and (with %SHMDEV_MAP_RESULT_RAW) their frames
+ * contiguous, unless %SHMDEV_MAP_PER_PAGE.  Runs never cross a VMA.
+ * @why_pte is decided in this order, the first that applies: no THP,
+ * misaligned, partial, no-huge-page advice, THP disabled, not faulted
+ * (for a page with level %SHMDEV_LEVEL_NONE), copied (a page in the same
+ * huge page's range is an anonymous copy), split.
  */
 struct shmdev_map_run {
 	__u64 addr;
