@@ -63,10 +63,12 @@ static void print_head(const struct mapsnap *s, FILE *f)
 		", \"huge_page_size\": %" PRIu64 "},\n", (uint64_t)h->region_pages,
 		h->page_size, (uint64_t)h->huge_page_size);
 	fprintf(f, "  \"levels\": %u,\n  \"raw\": %s,\n  \"folio_mapcount\": %s,\n"
-		"  \"no_thp\": %s,\n  \"hidden_vmas\": %u,\n  \"mappers\": %u,\n",
+		"  \"no_thp\": %s,\n  \"soft_dirty\": %s,\n  \"hidden_vmas\": %u,\n"
+		"  \"mappers\": %u,\n",
 		h->levels, map_raw(s) ? "true" : "false",
 		h->result_flags & SHMDEV_MAP_RESULT_FOLIO_MAPCOUNT ? "true" : "false",
 		h->result_flags & SHMDEV_MAP_RESULT_NO_THP ? "true" : "false",
+		h->result_flags & SHMDEV_MAP_RESULT_SOFT_DIRTY ? "true" : "false",
 		h->nr_hidden, map_nr_mappers(s));
 }
 
@@ -100,10 +102,13 @@ static void print_run(const struct mapsnap *s, const struct shmdev_map_run *r,
 		fprintf(f, "\"%s\"", map_why_name(r->why_pte));
 	else
 		fprintf(f, "null");
-	fprintf(f, ", \"folio_order\": %u, \"refcount\": %u, \"mapcount\": %d"
-		", \"shared_by_all\": %s}", r->folio_order, r->folio_refcount,
-		r->mapcount, map_run_shared(r, all, s->pt.hdr.region_pages) ?
-		"true" : "false");
+	fprintf(f, ", \"folio_order\": %u, \"refcount\": ", r->folio_order);
+	if (raw)
+		fprintf(f, "%u, \"mapcount\": %d", r->folio_refcount, r->mapcount);
+	else
+		fprintf(f, "null, \"mapcount\": null");
+	fprintf(f, ", \"shared_by_all\": %s}",
+		map_run_shared(r, all, s->pt.hdr.region_pages) ? "true" : "false");
 }
 
 static void print_vma(const struct mapsnap *s, const struct shmdev_map_vma *v,

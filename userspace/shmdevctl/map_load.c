@@ -165,6 +165,12 @@ static int load_tree(const struct jval *root, struct mapsnap *out)
 	pt->hdr.nr_hidden = (uint32_t)json_u64(json_get(root, "hidden_vmas"), 0);
 	if (json_bool(json_get(root, "raw")))
 		pt->hdr.result_flags |= SHMDEV_MAP_RESULT_RAW;
+	if (json_bool(json_get(root, "soft_dirty")))
+		pt->hdr.result_flags |= SHMDEV_MAP_RESULT_SOFT_DIRTY;
+	if (json_bool(json_get(root, "folio_mapcount")))
+		pt->hdr.result_flags |= SHMDEV_MAP_RESULT_FOLIO_MAPCOUNT;
+	if (json_bool(json_get(root, "no_thp")))
+		pt->hdr.result_flags |= SHMDEV_MAP_RESULT_NO_THP;
 	if (!pt->hdr.page_size)
 		return -1;
 	pt->vmas = calloc(nv ? nv : 1, sizeof(*pt->vmas));

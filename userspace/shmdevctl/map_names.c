@@ -13,7 +13,7 @@
 
 static const char *const levels[] = { "none", "PTE", "PMD" };
 static const char *const levels_lower[] = { "none", "pte", "pmd" };
-static const char *const kinds[] = { "none", "region", "anon" };
+static const char *const kinds[] = { "none", "region", "anon", "other" };
 
 /* Indexed by SHMDEV_WHY_*. */
 static const struct {

@@ -56,8 +56,8 @@ static void print_heading(const struct mapsnap *s)
 		printf("; ALL * marks region pages every one of them maps");
 	putchar('\n');
 	if (!map_raw(s))
-		printf("PFNs and raw entries hidden: they need CAP_SYS_ADMIN "
-		       "(run as root), as /proc/PID/pagemap\n");
+		printf("PFNs, raw entries and counts hidden: they need "
+		       "CAP_SYS_ADMIN (run as root), as /proc/PID/pagemap\n");
 	if (h->nr_hidden)
 		printf("%u VMA%s hidden: of processes whose /proc/PID/maps "
 		       "you may not read\n", h->nr_hidden,
@@ -65,6 +65,9 @@ static void print_heading(const struct mapsnap *s)
 	if (h->result_flags & SHMDEV_MAP_RESULT_FOLIO_MAPCOUNT)
 		printf("MAPS is the folio's mapcount: this kernel keeps none "
 		       "per page\n");
+	if (!(h->result_flags & SHMDEV_MAP_RESULT_SOFT_DIRTY))
+		printf("this kernel does not track soft-dirty: SD means "
+		       "nothing here\n");
 	if (h->result_flags & SHMDEV_MAP_RESULT_NO_THP)
 		printf("this kernel has no transparent huge pages: no PMD "
 		       "leaves\n");
@@ -140,8 +143,10 @@ static void run_row(struct table *t, const struct mapsnap *s,
 	if (mapped) {
 		table_cell(t, "KIND", "%s", map_kind_name(r->kind));
 		table_cell(t, "ORDER", "%u", r->folio_order);
-		table_cell(t, "REFS", "%u", r->folio_refcount);
-		table_cell(t, "MAPS", "%d", r->mapcount);
+		if (map_raw(s)) {
+			table_cell(t, "REFS", "%u", r->folio_refcount);
+			table_cell(t, "MAPS", "%d", r->mapcount);
+		}
 	}
 	if (r->why_pte)
 		table_cell(t, "WHY", "%s", map_why_name(r->why_pte));

@@ -135,8 +135,8 @@ static uint32_t fake_records(const struct fake_vma *v, const struct fake_run *r,
 		x.kind = r->kind;
 		x.why_pte = r->why;
 		x.folio_order = (uint16_t)r->order;
-		x.folio_refcount = r->refs;
-		x.mapcount = r->maps;
+		x.folio_refcount = raw ? r->refs : 0;
+		x.mapcount = raw ? r->maps : 0;
 		x.index[0] = (uint16_t)((a >> 39) & 511);
 		x.index[2] = (uint16_t)((a >> 30) & 511);
 		x.index[3] = (uint16_t)((a >> 21) & 511);
@@ -190,7 +190,8 @@ static int fake_map(struct shmdev_map *m, const char *variant)
 	}
 	m->nr_vmas = nv;
 	m->nr_runs = nr;
-	m->result_flags = hidden ? 0 : SHMDEV_MAP_RESULT_RAW;
+	m->result_flags = SHMDEV_MAP_RESULT_SOFT_DIRTY |
+			  (hidden ? 0 : SHMDEV_MAP_RESULT_RAW);
 	if (nv > m->vma_capacity || nr > m->run_capacity)
 		m->result_flags |= SHMDEV_MAP_RESULT_TRUNCATED;
 	m->nr_hidden = hidden;

@@ -272,7 +272,7 @@ if gcc -std=c11 -Wall -Wextra -Werror -I"$top/uapi" -shared -fPIC -o "$fake" "$t
 	fm 0 "^0x7f0000201000 +1 PMD +2M .*PMD\[1\]=[0-9a-f]+e7 PTE\[1\]\(in leaf\)$" map --verbose hugelab
 	check "map -v lab: one row per page (12 pages in 3 VMAs)" \
 		bash -c "[ \$(LD_PRELOAD='$fake' FAKE_MAP=1 '$ctl' map -v lab | grep -c '^0x') -eq 12 ]"
-	FM=hidden fm 0 "^PFNs and raw entries hidden: they need CAP_SYS_ADMIN" map lab
+	FM=hidden fm 0 "^PFNs, raw entries and counts hidden: they need CAP_SYS_ADMIN" map lab
 	FM=hidden fm 0 "^1 VMA hidden: of processes whose /proc/PID/maps" map lab
 	FM=hidden fm 0 "^0x7f0000000000 +2 +0 PTE +4K +hidden " map lab
 	FM=hidden fm 0 "PGD\[254\] P4D\[0\] PUD\[0\] PMD\[0\] PTE\[0\]$" map -v lab
