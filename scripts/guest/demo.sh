@@ -173,4 +173,5 @@ run shmdevctl list
 
 STEP="end"
 echo
-echo "demo finished"
+echo "demo finished; to see regions in the page tables of every mapper, step"
+echo "by step, boot the lab: 'make lab' and docs/page-tables.md"

@@ -134,9 +134,9 @@ int exp_destroy(int argc, char **argv)
 	fd = lab_create("lab", len, 0, &id);
 	p = lab_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	lab_touch(p, len, true);
-	close(fd);	/* only the mapping keeps the region now */
-	if (shmdev_destroy_name(lab_attach("lab", SHMDEV_ATTACH_RDONLY), "lab") < 0)
+	if (shmdev_destroy_name(fd, "lab") < 0)
 		lab_die("destroy 'lab': %s", strerror(errno));
+	close(fd);	/* only the mapping keeps the region now */
 	lab_pause("pid %ld mapped and wrote region id %llu, closed its file and "
 		  "destroyed the name 'lab'.\n"
 		  "  look: shmdevctl map lab (no such region); shmdevctl map --id %llu "

@@ -86,6 +86,8 @@ static void cleanup(void)
 	}
 	file_path(path, sizeof(path), "step");
 	unlink(path);
+	file_path(path, sizeof(path), "id");
+	unlink(path);
 	file_path(path, sizeof(path), "pid");
 	unlink(path);
 	printf("[%s] done\n", exp_name);
@@ -172,16 +174,21 @@ int lab_attach(const char *name, unsigned int flags)
 
 int lab_create(const char *name, size_t size, unsigned int flags, uint64_t *id)
 {
+	struct shmdev_info info = { 0 };
 	int fd = shmdev_open(O_RDWR);
 
 	if (fd < 0)
 		lab_die("cannot open /dev/shmdev: %s (is the module loaded?)",
 			strerror(errno));
-	if (shmdev_create(fd, name, size, 1, 0600, flags, id, NULL) < 0)
+	if (shmdev_create(fd, name, size, 1, 0600, flags, NULL, NULL) < 0)
 		lab_die("create '%s' (%zu bytes): %s%s", name, size,
 			strerror(errno), errno == EEXIST ?
 			" (another experiment runs? 'shmdevctl rm NAME' removes it)" : "");
 	snprintf(region, sizeof(region), "%s", name);
+	if (shmdev_info(fd, &info) == 0)
+		write_file("id", (long)info.id);
+	if (id)
+		*id = info.id;
 	return fd;
 }
 
