@@ -106,6 +106,9 @@ shmdevctl map lab-huge --svg /tmp/huge.svg >/dev/null && emit huge.svg /tmp/huge
 shmdevctl map lab-huge --json >/tmp/h.json
 next
 run shmdevctl map lab-huge --diff /tmp/h.json
+shmdevctl map lab-huge --json >/tmp/h2.json
+next
+run shmdevctl map lab-huge --diff /tmp/h2.json
 run shmdevctl map lab-huge
 next
 wait
@@ -126,9 +129,9 @@ echo "=== 8 destroy"
 start destroy
 id=$(cat /tmp/shmdev-lab/destroy.id)
 expect_fail shmdevctl map lab
-run shmdevctl map --id "$id"
-next
 expect_fail shmdevctl map --id "$id"
+next
+run sh -c "grep -E 'shmdev_(destroy|free): id=$id ' /sys/kernel/tracing/trace"
 next
 wait
 

@@ -30,10 +30,10 @@ int exp_fault(int argc, char **argv)
 	(void)p[20 * pg];
 	lab_pause("it read one byte of page 20.\n"
 		  "  look: shmdevctl map lab   (page 20 and its neighbours mapped: "
-		  "fault-around; no RW, no D)");
+		  "fault-around; RW already, no D)");
 	p[20 * pg] = 1;
 	lab_pause("it wrote one byte of page 20.\n"
-		  "  look: shmdevctl map lab   (page 20 alone gets RW and D)");
+		  "  look: shmdevctl map lab   (page 20 alone gets D)");
 	return 0;
 }
 
@@ -109,12 +109,13 @@ int exp_softdirty(int argc, char **argv)
 	p = lab_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	lab_touch((void *)p, len, true);
 	lab_pause("pid %ld mapped 'lab' at %p and wrote every page.\n"
-		  "  look: shmdevctl map lab   (SD soft-dirty on every page)",
+		  "  look: shmdevctl map lab   (D from the CPU; no SD: no write "
+		  "fault)",
 		  (long)getpid(), (void *)p);
 	clear_refs();
 	lab_pause("it wrote 4 to /proc/self/clear_refs.\n"
-		  "  look: shmdevctl map lab   (SD gone, and RW too: the next "
-		  "write must fault)");
+		  "  look: shmdevctl map lab   (RW gone, so that the next write "
+		  "faults; D moved aside with it)");
 	p[lab_page()] = 2;
 	lab_pause("it wrote page 1.\n"
 		  "  look: shmdevctl map lab   (page 1: SD and RW again)");

@@ -44,7 +44,11 @@ int exp_huge(int argc, char **argv)
 	if (mprotect(a, lab_page(), PROT_READ) < 0)
 		lab_die("mprotect: %s", strerror(errno));
 	lab_pause("it made the first 4 KiB at %p read-only with mprotect.\n"
-		  "  look: shmdevctl map lab-huge   (the first PMD split into "
-		  "PTEs: WHY partial; the second still a PMD leaf)", (void *)a);
+		  "  look: shmdevctl map lab-huge   (the first PMD is gone: "
+		  "WHY partial; the second still a PMD leaf)", (void *)a);
+	lab_touch(a, HUGE, false);
+	lab_pause("it read the first 2 MiB again.\n"
+		  "  look: shmdevctl map lab-huge   (512 PTEs where the PMD was, "
+		  "WHY partial)");
 	return 0;
 }

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +22,15 @@ int exp_share(int argc, char **argv)
 {
 	size_t len = PAGES * lab_page();
 	char *p;
+	char c, self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	pid_t pid;
 	int fd, ready[2];
-	char c;
 
 	(void)argc;
+	if (n <= 0)
+		lab_die("readlink /proc/self/exe: %s", strerror(errno));
+	self[n] = '\0';
 	fd = lab_create("lab", len, 0, NULL);
 	p = lab_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	lab_touch(p, len, true);
@@ -37,7 +42,7 @@ int exp_share(int argc, char **argv)
 	if (pid == 0) {
 		/* A new program: nothing shared but the region's name. */
 		dup2(ready[1], 3);
-		execl("/proc/self/exe", argv[0], "share-peer", (char *)NULL);
+		execl(self, argv[0], "share-peer", (char *)NULL);
 		_exit(127);
 	}
 	lab_child(pid);
@@ -121,6 +126,32 @@ int exp_fork(int argc, char **argv)
 	return 0;
 }
 
+/* Show the region of @fd with 'shmdevctl map --fd 3' and this process's maps line. */
+static void show_through(int fd, const void *p)
+{
+	char line[512];
+	FILE *f;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		dup2(fd, 3);
+		execlp("shmdevctl", "shmdevctl", "map", "--fd", "3", (char *)NULL);
+		fprintf(stderr, "shmdev-lab: cannot run shmdevctl: %s\n",
+			strerror(errno));
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	f = fopen("/proc/self/maps", "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (strtoul(line, NULL, 16) == (unsigned long)(uintptr_t)p)
+			printf("/proc/%ld/maps: %s", (long)getpid(), line);
+	if (f)
+		fclose(f);
+}
+
 /* The name goes at once; the memory and the entries at the last unmap. */
 int exp_destroy(int argc, char **argv)
 {
@@ -136,15 +167,19 @@ int exp_destroy(int argc, char **argv)
 	lab_touch(p, len, true);
 	if (shmdev_destroy_name(fd, "lab") < 0)
 		lab_die("destroy 'lab': %s", strerror(errno));
-	close(fd);	/* only the mapping keeps the region now */
-	lab_pause("pid %ld mapped and wrote region id %llu, closed its file and "
-		  "destroyed the name 'lab'.\n"
-		  "  look: shmdevctl map lab (no such region); shmdevctl map --id %llu "
-		  "(the entries are still there)",
-		  (long)getpid(), (unsigned long long)id, (unsigned long long)id);
+	printf("[destroy] pid %ld destroyed 'lab' (id %llu) while it maps it; "
+	       "through its attached file:\n", (long)getpid(),
+	       (unsigned long long)id);
+	show_through(fd, p);
+	lab_pause("the name is gone, the memory and the entries are not.\n"
+		  "  look: shmdevctl map lab; shmdevctl map --id %llu (neither "
+		  "finds it: no name, not live); shmdevctl list",
+		  (unsigned long long)id);
 	munmap(p, len);
-	lab_pause("pid %ld unmapped it: the last mapping is gone.\n"
-		  "  look: shmdevctl map --id %llu   (no such region: freed)",
-		  (long)getpid(), (unsigned long long)id);
+	close(fd);
+	lab_pause("pid %ld unmapped it and closed its file: the last user is "
+		  "gone, the region is freed.\n"
+		  "  look: grep shmdev_free /sys/kernel/tracing/trace",
+		  (long)getpid());
 	return 0;
 }

@@ -21,6 +21,7 @@
 
 struct map_opts {
 	const char *target;	/* NAME, or ID with --id */
+	int fd;			/* --fd: an attached descriptor, else -1 */
 	bool by_id, verbose, json, watch;
 	const char *svg, *diff;
 	double interval;
@@ -51,6 +52,7 @@ static void parse(int argc, char **argv, struct map_opts *o)
 {
 	static const struct option opts[] = {
 		{ "id", no_argument, NULL, 'i' },
+		{ "fd", required_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "svg", required_argument, NULL, 's' },
@@ -64,10 +66,12 @@ static void parse(int argc, char **argv, struct map_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->interval = 1;
+	o->fd = -1;
 	reset_getopt();
-	while ((c = getopt_long(argc, argv, "ivJs:D:wn:c:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "if:vJs:D:wn:c:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o->by_id = true; break;
+		case 'f': o->fd = (int)arg_u32("descriptor", optarg); break;
 		case 'v': o->verbose = true; break;
 		case 'J': o->json = true; break;
 		case 's': o->svg = optarg; break;
@@ -78,9 +82,11 @@ static void parse(int argc, char **argv, struct map_opts *o)
 		default: bad_option(argv);
 		}
 	}
-	if (argc - optind != 1)
+	if (o->fd >= 0 && (o->by_id || argc != optind))
+		usage_error("--fd names the region itself: no NAME or --id");
+	if (o->fd < 0 && argc - optind != 1)
 		usage_error("expected NAME, or ID with --id");
-	o->target = argv[optind];
+	o->target = o->fd >= 0 ? "--fd" : argv[optind];
 	if (o->json && (o->diff || o->watch))
 		usage_error("--json prints a snapshot; it does not combine with "
 			    "--diff or --watch");
@@ -98,6 +104,14 @@ static int resolve(int fd, const struct map_opts *o, struct mapsnap *s)
 	char *end;
 	int err;
 
+	if (o->fd >= 0) {
+		if (shmdev_info(o->fd, &info) < 0)
+			return fail(OP_INFO, "map: the region of descriptor",
+				    o->target);
+		s->pt.hdr.id = info.id;
+		snprintf(s->name, sizeof(s->name), "%s", info_name(&info));
+		return 0;
+	}
 	if (!o->by_id) {
 		if (find_by_name(fd, o->target, &info) == 0) {
 			s->pt.hdr.id = info.id;
@@ -128,7 +142,8 @@ static int snapshot(int fd, const struct map_opts *o, struct mapsnap *s)
 	uint64_t id = s->pt.hdr.id;
 
 	memcpy(name, s->name, sizeof(name));
-	if (shmdev_pagetable(fd, id, SHMDEV_MAP_BY_ID |
+	if (shmdev_pagetable(o->fd >= 0 ? o->fd : fd, o->fd >= 0 ? 0 : id,
+			     (o->fd >= 0 ? 0 : SHMDEV_MAP_BY_ID) |
 			     (o->verbose ? SHMDEV_MAP_PER_PAGE : 0), &s->pt) < 0)
 		return fail(OP_MAP, "map", o->target);
 	memcpy(s->name, name, sizeof(name));

@@ -326,6 +326,7 @@ sys.exit(not (any(r['kind'] == 'anon' and r['pfn'] == 0x9000 for r in runs) and
 	fm 2 "map: expected NAME, or ID with --id" map
 	fm 2 "--json prints a snapshot; it does not combine with --diff" map lab --json --diff x
 	fm 2 "--count needs --watch" map lab --count 3
+	fm 2 "--fd names the region itself: no NAME or --id" map lab --fd 3
 	fm 2 "invalid interval '0'" map lab --watch --interval 0
 	fm 1 "map 'nosuch': no such region" map nosuch
 	fm 1 "map: cannot read '/nonexistent.json': No such file" map lab --diff /nonexistent.json
