@@ -148,7 +148,19 @@ check "man shmdev_wait resolves (.so link)" \
 check "bash completion parses" bash -n "$top/userspace/completion/shmdevctl"
 if command -v shellcheck >/dev/null; then
 	check "bash completion: shellcheck" shellcheck -s bash "$top/userspace/completion/shmdevctl"
+	check "the lab's scripts: shellcheck" \
+		shellcheck -x "$top/scripts/lab.sh" "$top/scripts/boot.sh" "$top/scripts/guest-tools.sh"
+	check "the guest's init, demo and lab tour: shellcheck -s sh" \
+		shellcheck -s sh "$top/scripts/guest/init" "$top/scripts/guest/demo.sh" \
+		"$top/scripts/guest/lab-tour.sh"
 fi
+check "the tutorial has every output filled in (scripts/lab-doc.py)" \
+	bash -c "[ -f '$top/docs/page-tables.md' ] && ! grep -q '{{' '$top/docs/page-tables.md'"
+check "the tutorial's SVG pictures are well-formed XML" \
+	python3 -c "import sys, xml.etree.ElementTree as E; [E.parse(f) for f in sys.argv[1:]]" \
+	"$top/docs/img/share.svg" "$top/docs/img/huge.svg"
+check "shmdev-lab --help lists the experiments" \
+	bash -c "'$work/build/shmdev-lab' --help | grep -q '^  huge '"
 
 # --- shmdevctl error paths --------------------------------------------
 ctl=$work/build/shmdevctl
