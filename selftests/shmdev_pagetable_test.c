@@ -45,13 +45,15 @@ static char *aligned_hole(size_t len)
 	return a;
 }
 
-/* Folios still in a per-CPU LRU batch have no PG_unevictable yet: drain them. */
+/*
+ * Folios still in a per-CPU LRU batch have no PG_unevictable yet: drain
+ * them, before a snapshot (not compaction: it would move anonymous copies).
+ */
 static void drain_lru(void)
 {
 	char *p = mmap(NULL, PG, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	sysfs_write_ll("/proc/sys/vm/compact_memory", 1);
 	if (p != MAP_FAILED) {
 		/* mlock() starts with lru_add_drain_all(). */
 		if (!mlock(p, PG))
@@ -72,7 +74,6 @@ static int verify_pid(const struct sd_snap *s, pid_t pid)
 	__u32 i, j;
 	int seen = 0;
 
-	drain_lru();
 	for (i = 0; i < s->m.nr_vmas; i++) {
 		const struct shmdev_map_vma *v = &s->vmas[i];
 		unsigned long rss = 0, pmd = 0;
@@ -661,6 +662,7 @@ static __u32 best_level(const FIXTURE_VARIANT(pt) *variant)
 
 static int snap(FIXTURE_DATA(pt) *self)
 {
+	drain_lru();
 	sd_snap_free(&self->s);
 	return sd_snap_take(self->fd, SHMDEV_MAP_PER_PAGE, 0, &self->s);
 }
