@@ -790,10 +790,11 @@ TEST_F(pt, write_sets_dirty)
 	(void)*(volatile char *)(p + 3 * PG);
 	ASSERT_EQ(0, snap(self));
 	r = page_at(self, getpid(), p + 3 * PG);
-	if (variant->rdonly || !(r->bits & SHMDEV_BIT_RW))
+	if (variant->rdonly || !(r->bits & SHMDEV_BIT_RW)) {
 		EXPECT_FALSE(r->bits & SHMDEV_BIT_DIRTY);
-	else if (r->bits & SHMDEV_BIT_DIRTY)
+	} else if (r->bits & SHMDEV_BIT_DIRTY) {
 		TH_LOG("this kernel maps a dirty folio writable and dirty at once");
+	}
 	if (variant->rdonly) {
 		EXPECT_FALSE(r->bits & SHMDEV_BIT_RW);
 	} else {
