@@ -66,7 +66,12 @@ labcpio=$CACHE/build/$KVER/lab.cpio
 (cd "$extra" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc --owner=0:0 --quiet) >"$labcpio.extra" ||
 	die "cannot write $labcpio.extra"
-cat "$CPIO" "$labcpio.extra" >"$labcpio"
+# The kernel finds the next archive only at a 4-byte boundary (it skips
+# zeros in between): pad the compressed one.
+cp "$CPIO" "$labcpio"
+pad=$(((4 - $(stat -c %s "$labcpio") % 4) % 4))
+head -c "$pad" /dev/zero >>"$labcpio"
+cat "$labcpio.extra" >>"$labcpio"
 rm -f "$labcpio.extra"
 
 qrc=0
