@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -136,7 +137,11 @@ static void show_through(int fd, const void *p)
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
-		dup2(fd, 3);
+		/* dup2() onto itself would keep O_CLOEXEC. */
+		if (fd == 3)
+			fcntl(fd, F_SETFD, 0);
+		else
+			dup2(fd, 3);
 		execlp("shmdevctl", "shmdevctl", "map", "--fd", "3", (char *)NULL);
 		fprintf(stderr, "shmdev-lab: cannot run shmdevctl: %s\n",
 			strerror(errno));
