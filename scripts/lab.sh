@@ -10,7 +10,8 @@
 # SHMDEV_LAB_SCRIPT=FILE runs FILE with sh in the guest instead of the
 # shell, and exits with its status (how the tutorial's outputs are
 # made: scripts/guest/lab-tour.sh).  Commands piped into make lab are
-# read by the shell as if typed: echo 'shmdevctl api; exit' | make lab.
+# run the same way (the serial console loses input typed before the
+# shell starts): echo 'shmdevctl api' | make lab.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -19,6 +20,11 @@ line=${SHMDEV_KERNEL:-6.12}
 script=${SHMDEV_LAB_SCRIPT:-}
 [ -z "$script" ] || [ -f "$script" ] || die "SHMDEV_LAB_SCRIPT: no file '$script'"
 lock_cache
+if [ -z "$script" ] && [ ! -t 0 ]; then
+	script=$CACHE/build/lab-stdin.sh
+	cat >"$script"
+	exec </dev/null
+fi
 "$TOP/scripts/deps.sh" || die "scripts/deps.sh failed"
 k=$("$TOP/scripts/ksrc.sh") || die "scripts/ksrc.sh failed"
 eval "$k"
