@@ -27,6 +27,10 @@
 #   make fresh-check  run make check and make test in a new minimal Debian 12
 #                     root filesystem (mmdebstrap), as on a brand-new machine
 #   make demo         boot a guest and run the demo
+#   make lab          boot a guest with a shell, the module, shmdevctl,
+#                     shmdev-lab and trace-cmd for docs/page-tables.md
+#                     (SHMDEV_LAB_SCRIPT=FILE runs FILE instead of the
+#                     shell; commands piped into make lab work too)
 #   make clean        remove build products
 #
 # Rig variables (environment): SHMDEV_CACHE, SHMDEV_KERNELS, SHMDEV_KERNEL,
@@ -47,7 +51,7 @@ O ?=
 sub_o = $(if $(O),O=$(O)/$(1))
 
 .PHONY: all modules modules_install install clean userspace selftests check test \
-	fresh-check demo help deb check-host check-deb
+	fresh-check demo lab help deb check-host check-deb
 
 all: userspace
 ifneq ($(wildcard $(KDIR)/Makefile),)
@@ -133,6 +137,9 @@ fresh-check:
 demo:
 	scripts/demo.sh
 
+lab:
+	scripts/lab.sh
+
 help:
 	@sed -n '/^#   make/,/^#$$/s/^# \{0,1\}//p' Makefile
 	@echo "Variables:"
@@ -144,7 +151,8 @@ help:
 	@echo "  SHMDEV_CACHE=...         cache for kernels, sources, guest builds, logs ($(CACHE))"
 	@echo "  SHMDEV_KERNELS='6.1 6.12 6.12-rt 6.12-debug 7.2 7.3-rc'  kernel lines for check/test"
 	@echo "                           (a subset for quick work, e.g. SHMDEV_KERNELS=6.12)"
-	@echo "  SHMDEV_KERNEL=6.12       kernel line for demo"
+	@echo "  SHMDEV_KERNEL=6.12       kernel line for demo and lab"
+	@echo "  SHMDEV_LAB_SCRIPT=FILE   make lab: run FILE in the guest instead of a shell"
 	@echo "  SHMDEV_KVER_6_1=6.1.0-NN, SHMDEV_KVER_6_12=6.12.NNN+deb12,"
 	@echo "  SHMDEV_KVER_7_2=7.2.NN+debNN, SHMDEV_KVER_7_3_RC=7.3  pin Debian kernel ABIs"
 	@echo "                           (6.12-rt and 6.12-debug follow the 6.12 choice)"
@@ -160,4 +168,4 @@ help:
 	@echo "  SHMDEV_TCG_THREAD=single|multi, SHMDEV_KVM=1, SHMDEV_MEM=1G, SHMDEV_SMP=2"
 	@echo "  SHMDEV_VERBOSE=1         stream the guest console during 'make test'"
 	@echo "  SHMDEV_SRC=DIR           test another tree with this rig (rig development)"
-	@echo "Guest logs: $(CACHE)/logs/<kver>-<test|demo>.log"
+	@echo "Guest logs: $(CACHE)/logs/<kver>-<test|demo|lab>.log"

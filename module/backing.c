@@ -42,6 +42,7 @@
 #include <linux/swap.h>
 
 #include "shmdev.h"
+#include "trace.h"
 
 #define SHMDEV_FS_MAGIC	0x73686d64	/* "shmd" */
 
@@ -195,20 +196,47 @@ static struct shmdev_region *shmdev_vma_region(struct vm_area_struct *vma)
  */
 static vm_fault_t shmdev_fault(struct vm_fault *vmf)
 {
-	if (vmf->pgoff >= shmdev_vma_region(vmf->vma)->nr_pages)
+	struct shmdev_region *region = shmdev_vma_region(vmf->vma);
+	vm_fault_t ret;
+
+	if (vmf->pgoff >= region->nr_pages)
 		return VM_FAULT_SIGBUS;
-	return filemap_fault(vmf);
+	ret = filemap_fault(vmf);
+	trace_shmdev_fault(region->id, vmf->address, vmf->pgoff,
+			   vmf->flags & FAULT_FLAG_WRITE,
+			   (__force unsigned int)ret);
+	return ret;
+}
+
+/* What the PMD of a fault-around holds now, for the tracepoint. */
+static unsigned int shmdev_pmd_level(struct vm_fault *vmf)
+{
+	pmd_t pmd;
+
+	if (!vmf->pmd)
+		return SHMDEV_LEVEL_NONE;
+	pmd = shmdev_pmdp_get_lockless(vmf->pmd);
+	if (pmd_none(pmd) || !pmd_present(pmd))
+		return SHMDEV_LEVEL_NONE;
+	return pmd_leaf(pmd) ? SHMDEV_LEVEL_PMD : SHMDEV_LEVEL_PTE;
 }
 
 static vm_fault_t shmdev_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
 				   pgoff_t end_pgoff)
 {
-	pgoff_t nr_pages = shmdev_vma_region(vmf->vma)->nr_pages;
+	struct shmdev_region *region = shmdev_vma_region(vmf->vma);
+	pgoff_t nr_pages = region->nr_pages;
+	vm_fault_t ret;
 
 	if (start_pgoff >= nr_pages)
 		return 0;
-	return filemap_map_pages(vmf, start_pgoff,
-				 min(end_pgoff, nr_pages - 1));
+	end_pgoff = min(end_pgoff, nr_pages - 1);
+	ret = filemap_map_pages(vmf, start_pgoff, end_pgoff);
+	if (trace_shmdev_map_pages_enabled())
+		trace_shmdev_map_pages(region->id, vmf->address, start_pgoff,
+				       end_pgoff, shmdev_pmd_level(vmf),
+				       (__force unsigned int)ret);
+	return ret;
 }
 
 /* fork, VMA splits and mremap moves each make one more VMA. */
@@ -232,6 +260,22 @@ static const struct vm_operations_struct shmdev_vm_ops = {
 	.fault = shmdev_fault,
 	.map_pages = shmdev_map_pages,
 };
+
+/**
+ * shmdev_backing_vma_maps() - is @vma a mapping of @region?
+ * @vma: any VMA of a file on the region's inode, or any VMA at all.
+ * @region: the region.
+ *
+ * Only VMAs that shmdev_backing_mmap() set up carry the module's vm_ops;
+ * their vm_private_data is the region for their whole life.
+ *
+ * Return: whether @vma maps @region.
+ */
+bool shmdev_backing_vma_maps(struct vm_area_struct *vma,
+			     const struct shmdev_region *region)
+{
+	return vma->vm_ops == &shmdev_vm_ops && vma->vm_private_data == region;
+}
 
 /**
  * shmdev_backing_mmap() - hand a new VMA of /dev/shmdev to a region file
@@ -279,6 +323,8 @@ int shmdev_backing_mmap(struct file *rfile, struct vm_area_struct *vma)
 	vma->vm_ops = &shmdev_vm_ops;
 	vma->vm_private_data = region;
 	shmdev_vm_open(vma);
+	trace_shmdev_mmap(region->id, vma->vm_start, vma->vm_end, vma->vm_pgoff,
+			  vma->vm_flags & VM_MAYSHARE, vma->vm_flags & VM_WRITE);
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <linux/slab.h>
 
 #include "shmdev.h"
+#include "trace.h"
 
 static int shmdev_open(struct inode *inode, struct file *file)
 {
@@ -65,6 +66,7 @@ void shmdev_file_attach(struct shmdev_file *sf, struct file *rfile)
 	/* Publish; pairs with smp_load_acquire() in shmdev_file_region(). */
 	smp_store_release(&sf->region, region);
 	shmdev_file_poll_attached(sf);
+	trace_shmdev_attach(region->id, sf->rdonly);
 }
 
 /* Where a mapping of the attached region goes; unattached files map nothing. */

@@ -355,6 +355,75 @@ static int shmdev_ioc_ack(struct file *file, void *data)
 	return 0;
 }
 
+/* MAP's inputs: flags, the selector, and the arrays' shapes. */
+static int shmdev_map_check(const struct shmdev_map *arg)
+{
+	const size_t out = offsetof(struct shmdev_map, nr_vmas);
+
+	if ((arg->flags & ~SHMDEV_MAP_FLAGS_MASK) || arg->result_flags ||
+	    !shmdev_all_zero((const char *)arg + out, sizeof(*arg) - out))
+		return -EINVAL;
+	if (!(arg->flags & SHMDEV_MAP_BY_ID) && arg->id)
+		return -EINVAL;
+	if (arg->vma_size < SHMDEV_MAP_VMA_SIZE_VER0 ||
+	    arg->vma_size > SHMDEV_MAP_RECORD_MAX || arg->vma_size % 8 ||
+	    arg->run_size < SHMDEV_MAP_RUN_SIZE_VER0 ||
+	    arg->run_size > SHMDEV_MAP_RECORD_MAX || arg->run_size % 8)
+		return -EINVAL;
+	if ((arg->vma_capacity && !arg->vmas_ptr) ||
+	    (arg->run_capacity && !arg->runs_ptr))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * The region MAP describes: the attached one, or by id one the caller is
+ * attached to or may attach (read-only suffices).  Returns it with a
+ * reference, or an ERR_PTR.
+ */
+static struct shmdev_region *shmdev_map_region(struct file *file,
+					       const struct shmdev_map *arg)
+{
+	struct shmdev_region *attached = shmdev_attached(file);
+	struct shmdev_region *region;
+	int err;
+
+	if (!(arg->flags & SHMDEV_MAP_BY_ID)) {
+		if (!attached)
+			return ERR_PTR(-ENXIO);
+		refcount_inc(&attached->ref);
+		return attached;
+	}
+	region = shmdev_region_find(NULL, arg->id);
+	if (!region)
+		return ERR_PTR(-ENOENT);
+	if (region == attached)
+		return region;
+	err = shmdev_region_permission(region, false);
+	if (err) {
+		shmdev_region_put(region);
+		return ERR_PTR(err);
+	}
+	return region;
+}
+
+static int shmdev_ioc_map(struct file *file, void *data)
+{
+	struct shmdev_map *arg = data;
+	struct shmdev_region *region;
+	int err;
+
+	err = shmdev_map_check(arg);
+	if (err)
+		return err;
+	region = shmdev_map_region(file, arg);
+	if (IS_ERR(region))
+		return PTR_ERR(region);
+	err = shmdev_map_snapshot(region, arg);
+	shmdev_region_put(region);
+	return err;
+}
+
 /*
  * @min_size: an earlier published size of the argument, still accepted
  * (zero: none); the handler sees zeroes past what was passed.
@@ -377,6 +446,7 @@ static const struct shmdev_ioctl_desc shmdev_ioctls[] = {
 	[_IOC_NR(SHMDEV_IOC_NOTIFY)] = { SHMDEV_IOC_NOTIFY, shmdev_ioc_notify },
 	[_IOC_NR(SHMDEV_IOC_WAIT)] = { SHMDEV_IOC_WAIT, shmdev_ioc_wait },
 	[_IOC_NR(SHMDEV_IOC_ACK)] = { SHMDEV_IOC_ACK, shmdev_ioc_ack },
+	[_IOC_NR(SHMDEV_IOC_MAP)] = { SHMDEV_IOC_MAP, shmdev_ioc_map },
 };
 
 static int shmdev_ioc_api(struct file *file, void *data)

@@ -21,6 +21,7 @@
 #include <linux/sched/signal.h>
 
 #include "shmdev.h"
+#include "trace.h"
 
 void shmdev_channels_init(struct shmdev_region *region)
 {
@@ -47,6 +48,7 @@ u64 shmdev_channel_notify(struct shmdev_region *region, u32 channel)
 
 	wake_up_interruptible_all(&ch->wq);
 	wake_up_interruptible_poll(&region->poll_wq, EPOLLIN | EPOLLRDNORM);
+	trace_shmdev_notify(region->id, channel, seq);
 	return seq;
 }
 
@@ -116,6 +118,7 @@ int shmdev_channel_wait(struct shmdev_region *region, u32 channel,
 							     HRTIMER_MODE_ABS);
 	}
 	finish_wait(&ch->wq, &wait);
+	trace_shmdev_wait(region->id, channel, expected, *seq, ret);
 	return ret;
 }
 

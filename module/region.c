@@ -24,6 +24,7 @@
 #include <linux/xarray.h>
 
 #include "shmdev.h"
+#include "trace.h"
 
 /*
  * shmdev_registry_lock protects shmdev_ids, shmdev_names, shmdev_next_id,
@@ -251,6 +252,8 @@ static struct file *shmdev_region_create(struct shmdev_region *region)
 		fput(file);
 		return ERR_PTR(err);
 	}
+	trace_shmdev_create(region->id, region->size, region->order,
+			    region->nr_channels);
 	return file;
 
 err_unpopulate:
@@ -408,14 +411,17 @@ int shmdev_region_destroy(const char *name, u64 id)
 		shmdev_unpublish(region);
 	mutex_unlock(&shmdev_registry_lock);
 
-	if (!err)
+	if (!err) {
+		trace_shmdev_destroy(region->id, region->size);
 		shmdev_region_put(region);
+	}
 	return err;
 }
 
 /* No file of the region is left, hence no mapping either. */
 static void shmdev_region_free(struct shmdev_region *region)
 {
+	trace_shmdev_free(region->id, region->size);
 	shmdev_backing_release(region->inode);
 	shmdev_uncharge(region->user, region->size);
 	shmdev_region_kfree(region);

@@ -215,6 +215,8 @@ struct inode *shmdev_backing_alloc(u64 size, unsigned int order);
 void shmdev_backing_release(struct inode *inode);
 struct file *shmdev_backing_file(struct shmdev_region *region, bool rdonly);
 int shmdev_backing_mmap(struct file *rfile, struct vm_area_struct *vma);
+bool shmdev_backing_vma_maps(struct vm_area_struct *vma,
+			     const struct shmdev_region *region);
 unsigned long shmdev_backing_get_unmapped_area(struct file *rfile,
 					       unsigned long addr,
 					       unsigned long len,
@@ -236,6 +238,64 @@ u64 shmdev_file_ack(struct shmdev_file *sf, struct shmdev_region *region,
 		    u64 channels);
 __poll_t shmdev_file_poll(struct shmdev_file *sf, struct file *file,
 			  poll_table *pt);
+
+/* ptwalk.c: one VMA's page-table entries, read by hand. */
+
+/* Pages reported to the callback at a time: one PTE table's worth. */
+#define SHMDEV_PTWALK_BATCH	PTRS_PER_PTE
+
+/**
+ * struct shmdev_pt_page - one page as the page tables map it
+ * @addr: its address.
+ * @entry: the raw leaf entry (PTE or PMD), zero if none.
+ * @table: the raw PGD, P4D, PUD and PMD entries above it, as far as the
+ *	walk got (zero below an empty level).
+ * @pfn: the frame, zero if none.
+ * @index: its index at each level, PGD to PTE.
+ * @level: %SHMDEV_LEVEL_*.
+ * @kind: %SHMDEV_PAGE_*.
+ * @order: the folio's order.
+ * @bits: %SHMDEV_BIT_* decoded from @entry.
+ * @refcount: the folio's reference count.
+ * @mapcount: the page's mapcount, or the folio's (see compat.h).
+ */
+struct shmdev_pt_page {
+	unsigned long addr;
+	u64 entry;
+	u64 table[4];
+	u64 pfn;
+	u16 index[5];
+	u8 level;
+	u8 kind;
+	u16 order;
+	u32 bits;
+	u32 refcount;
+	s32 mapcount;
+};
+
+/**
+ * struct shmdev_ptwalk - a walk of [@start, @end) of one VMA
+ * @vma: the VMA; its mm's mmap lock is held for reading.
+ * @start: first address, page aligned.
+ * @end: end address, page aligned, at most @vma's end.
+ * @mapping: the region's page cache, to tell its folios from others.
+ * @pages: room for %SHMDEV_PTWALK_BATCH pages.
+ * @fn: consumes @pages[0..@nr); called with no page-table lock held.
+ */
+struct shmdev_ptwalk {
+	struct vm_area_struct *vma;
+	unsigned long start;
+	unsigned long end;
+	struct address_space *mapping;
+	struct shmdev_pt_page *pages;
+	void (*fn)(struct shmdev_ptwalk *w, unsigned long nr);
+};
+
+void shmdev_ptwalk(struct shmdev_ptwalk *w);
+u64 shmdev_entry_flags(u64 entry);
+
+/* mapinfo.c: SHMDEV_IOC_MAP. */
+int shmdev_map_snapshot(struct shmdev_region *region, struct shmdev_map *arg);
 
 /* ioctl.c */
 long shmdev_ioctl(struct file *file, unsigned int cmd, unsigned long arg);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Usage: scripts/boot.sh KVER KIMAGE CPIO MODE
 # Boot the guest under QEMU (TCG; SHMDEV_KVM=1 asks for KVM) in MODE
-# (test|demo), stream the console to stdout (carriage returns and
+# (test|demo|lab; lab keeps QEMU's stdin, the guest's console, for the
+# shell, and has no timeout unless SHMDEV_TIMEOUT is set), stream the console to stdout (carriage returns and
 # terminal escapes removed) and save it to $CACHE/logs/KVER-MODE.log.  Exits with QEMU's status:
 # 124 on host timeout (SHMDEV_TIMEOUT, default 1200 s); otherwise
 # isa-debug-exit gives (guest value << 1) | 1, poweroff/panic give 0.
@@ -30,13 +31,21 @@ append="console=ttyS0 panic=-1 oops=panic quiet shmdev_mode=$mode"
 append+=" shmdev_timeout=${SHMDEV_TEST_TIMEOUT:-300}"
 append+=" shmdev_stress=${SHMDEV_STRESS_SECONDS:-10} ${SHMDEV_APPEND:-}"
 
+# Only the lab reads the console: the other modes never wait for input.
+stdin=/dev/null
+tmo=${SHMDEV_TIMEOUT:-1200}
+if [ "$mode" = lab ]; then
+	stdin=/dev/stdin
+	tmo=${SHMDEV_TIMEOUT:-0}
+fi
+
 set +e
-timeout -k 10 "${SHMDEV_TIMEOUT:-1200}" \
+timeout -k 10 "$tmo" \
 	qemu-system-x86_64 -machine pc -accel "$accel" \
 	-m "${SHMDEV_MEM:-1G}" -smp "${SHMDEV_SMP:-2}" \
 	-nographic -no-reboot -nic none -kernel "$kimage" -initrd "$cpio" \
 	-append "$append" \
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null 2>&1 |
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 <"$stdin" 2>&1 |
 	sed -u -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1bc//g' | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e

@@ -1,7 +1,9 @@
 #!/bin/bash
-# Usage: scripts/guest-tools.sh
-# Stage Debian's trinity and stress-ng for the guest (kernel independent)
-# in $CACHE/tools/root: the binaries at usr/bin/, every shared library
+# Usage: scripts/guest-tools.sh [PACKAGE...]
+# Stage Debian's trinity and stress-ng (or the PACKAGEs named, each with
+# a /usr/bin program of its name: make lab stages trace-cmd) for the
+# guest (kernel independent) in $CACHE/tools/root ($CACHE/tools-NAMES/root
+# for other packages): the binaries at usr/bin/, every shared library
 # they need (resolved with ldd on the host, a Debian 12 like the
 # packages) at its host path, and the dynamic loader.  Packages are only
 # downloaded (apt-get download + dpkg-deb -x into the cache): the tools
@@ -14,13 +16,17 @@ set -euo pipefail
 
 tools=(trinity stress-ng)
 dir=$CACHE/tools
+if [ $# -gt 0 ]; then
+	tools=("$@")
+	dir=$CACHE/tools-$(IFS=-; echo "$*")
+fi
 root=$dir/root
 stamp=$dir/.complete
 
 want=$(apt-cache policy "${tools[@]}" 2>/dev/null |
 	awk '/^[^ ]/ { p = $1 } /Candidate:/ { printf "%s%s ", p, $2 }')
 case $want in
-*"(none)"* | "") die "trinity/stress-ng not in apt's lists (run apt-get update?)" ;;
+*"(none)"* | "") die "${tools[*]} not in apt's lists (run apt-get update?)" ;;
 esac
 if [ "$(cat "$stamp" 2>/dev/null || true)" = "$want" ] && [ -d "$root" ]; then
 	printf 'TOOLS=%q\n' "$root"

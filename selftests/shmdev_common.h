@@ -643,4 +643,182 @@ static inline int ensure_loaded(void)
 	return ret;
 }
 
+
+/* ------------------------------------------------ page tables (SHMDEV_IOC_MAP) */
+
+/* One MAP call: the argument as returned, and the arrays it filled. */
+struct sd_snap {
+	struct shmdev_map m;
+	struct shmdev_map_vma *vmas;
+	struct shmdev_map_run *runs;
+};
+
+/* A raw MAP call with caller-provided arrays; returns 0 or -errno. */
+static inline int sd_map(int fd, __u32 flags, __u64 id,
+			 struct shmdev_map_vma *vmas, __u32 vcap,
+			 struct shmdev_map_run *runs, __u32 rcap,
+			 struct shmdev_map *out)
+{
+	struct shmdev_map m;
+	int ret;
+
+	memset(&m, 0, sizeof(m));
+	m.flags = flags;
+	m.id = id;
+	m.vmas_ptr = (__u64)(uintptr_t)vmas;
+	m.runs_ptr = (__u64)(uintptr_t)runs;
+	m.vma_size = sizeof(*vmas);
+	m.run_size = sizeof(*runs);
+	m.vma_capacity = vcap;
+	m.run_capacity = rcap;
+	ret = ret_errno(ioctl(fd, SHMDEV_IOC_MAP, &m));
+	if (out)
+		*out = m;
+	return ret;
+}
+
+static inline void sd_snap_free(struct sd_snap *s)
+{
+	free(s->vmas);
+	free(s->runs);
+	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * A whole snapshot: ask for the counts, then for the records with some
+ * room to spare (retried if processes mapped more meanwhile).
+ */
+static inline int sd_snap_take(int fd, __u32 flags, __u64 id, struct sd_snap *s)
+{
+	struct shmdev_map m;
+	int ret, tries;
+
+	memset(s, 0, sizeof(*s));
+	ret = sd_map(fd, flags, id, NULL, 0, NULL, 0, &m);
+	for (tries = 0; !ret && tries < 8; tries++) {
+		__u32 vcap = m.nr_vmas + 4, rcap = m.nr_runs + 64;
+
+		free(s->vmas);
+		free(s->runs);
+		s->vmas = calloc(vcap, sizeof(*s->vmas));
+		s->runs = calloc(rcap, sizeof(*s->runs));
+		if (!s->vmas || !s->runs)
+			return -ENOMEM;
+		ret = sd_map(fd, flags, id, s->vmas, vcap, s->runs, rcap, &s->m);
+		if (!ret && !(s->m.result_flags & SHMDEV_MAP_RESULT_TRUNCATED))
+			return 0;
+		m = s->m;
+	}
+	return ret ? ret : -EAGAIN;
+}
+
+/* The VMA record of @pid covering @addr, or NULL. */
+static inline const struct shmdev_map_vma *
+sd_snap_vma(const struct sd_snap *s, pid_t pid, uintptr_t addr)
+{
+	__u32 i;
+
+	for (i = 0; i < s->m.nr_vmas; i++)
+		if (s->vmas[i].pid == (__u32)pid && s->vmas[i].start <= addr &&
+		    addr < s->vmas[i].end)
+			return &s->vmas[i];
+	return NULL;
+}
+
+/*
+ * The run of @pid covering @addr, or NULL; *pfn (if given) is that page's
+ * own frame, from the run's first.
+ */
+static inline const struct shmdev_map_run *
+sd_snap_run(const struct sd_snap *s, pid_t pid, uintptr_t addr, uint64_t *pfn)
+{
+	const struct shmdev_map_vma *v = sd_snap_vma(s, pid, addr);
+	__u32 i;
+
+	if (!v)
+		return NULL;
+	for (i = v->first_run; i < v->first_run + v->nr_runs; i++) {
+		const struct shmdev_map_run *r = &s->runs[i];
+
+		if (r->addr <= addr && addr < r->addr + r->nr_pages * page_size()) {
+			if (pfn)
+				*pfn = r->pfn ? r->pfn + (addr - r->addr) / page_size() : 0;
+			return r;
+		}
+	}
+	return NULL;
+}
+
+/* The /proc/PID/pagemap entry of @addr in @pid (0: self), or 0. */
+static inline uint64_t pagemap_of(pid_t pid, uintptr_t addr)
+{
+	char path[64];
+	uint64_t ent = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid ? pid : getpid());
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &ent, sizeof(ent), addr / page_size() * sizeof(ent)) !=
+	    sizeof(ent))
+		ent = 0;
+	close(fd);
+	return ent;
+}
+
+#define PM_PRESENT	(1ULL << 63)
+#define PM_PFN_MASK	((1ULL << 55) - 1)
+#define PM_SOFT_DIRTY	(1ULL << 55)
+
+/* /proc/kpageflags of @pfn, or ~0 if unreadable. */
+static inline uint64_t kpageflags_of(uint64_t pfn)
+{
+	uint64_t flags = ~0ULL;
+	int fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return flags;
+	if (pread(fd, &flags, sizeof(flags), pfn * sizeof(flags)) != sizeof(flags))
+		flags = ~0ULL;
+	close(fd);
+	return flags;
+}
+
+#define KPF_COMPOUND_HEAD	15
+#define KPF_UNEVICTABLE		18
+#define KPF_THP			22
+
+/* A field (kB) of the smaps entry of @pid's VMA starting at @start, or -1. */
+static inline long smaps_field_kb(pid_t pid, uintptr_t start, const char *field)
+{
+	char path[64], line[512];
+	size_t flen = strlen(field);
+	bool in = false;
+	long val = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", pid ? pid : getpid());
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long a, b;
+
+		if (sscanf(line, "%lx-%lx ", &a, &b) == 2 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			if (in)
+				break;
+			in = a == start;
+			continue;
+		}
+		if (in && !strncmp(line, field, flen) && line[flen] == ':') {
+			val = strtol(line + flen + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return val;
+}
+
 #endif /* SHMDEV_COMMON_H */

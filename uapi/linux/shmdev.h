@@ -430,6 +430,265 @@ struct shmdev_ack {
  * mapped with PTEs from then on.
  */
 
+/* Select the region by @id instead of the file's attached region. */
+#define SHMDEV_MAP_BY_ID		_BITUL(0)
+/* One record per page: do not merge pages into runs. */
+#define SHMDEV_MAP_PER_PAGE		_BITUL(1)
+#define SHMDEV_MAP_FLAGS_MASK		(SHMDEV_MAP_BY_ID | SHMDEV_MAP_PER_PAGE)
+
+/* In @result_flags: @pfn, @entry and @table hold values (CAP_SYS_ADMIN). */
+#define SHMDEV_MAP_RESULT_RAW		_BITUL(0)
+/* In @result_flags: @nr_vmas or @nr_runs exceeded the capacity given. */
+#define SHMDEV_MAP_RESULT_TRUNCATED	_BITUL(1)
+/* In @result_flags: the kernel keeps no per-page mapcount (@mapcount is the folio's). */
+#define SHMDEV_MAP_RESULT_FOLIO_MAPCOUNT	_BITUL(2)
+/* In @result_flags: this kernel has no transparent huge pages: no PMD leaves. */
+#define SHMDEV_MAP_RESULT_NO_THP	_BITUL(3)
+/* In @result_flags: the kernel tracks soft-dirty (%SHMDEV_BIT_SOFT_DIRTY is meaningful). */
+#define SHMDEV_MAP_RESULT_SOFT_DIRTY	_BITUL(4)
+
+/* The largest @vma_size and @run_size accepted. */
+#define SHMDEV_MAP_RECORD_MAX		4096
+
+/**
+ * struct shmdev_map - where a region sits in the page tables of every
+ *	process that maps it
+ * @id: in with %SHMDEV_MAP_BY_ID, else zero on input; out: the region id.
+ * @flags: in: %SHMDEV_MAP_* flags.
+ * @result_flags: out: %SHMDEV_MAP_RESULT_* bits.
+ * @vmas_ptr: in: user pointer to an array of @vma_capacity records of
+ *	@vma_size bytes each, or 0.
+ * @runs_ptr: in: user pointer to an array of @run_capacity records of
+ *	@run_size bytes each, or 0.
+ * @vma_size: in: sizeof(struct shmdev_map_vma) as the caller knows it: a
+ *	multiple of 8 from %SHMDEV_MAP_VMA_SIZE_VER0 to
+ *	%SHMDEV_MAP_RECORD_MAX (else EINVAL).  A larger record than this
+ *	kernel's gets zeroes past what it fills.
+ * @run_size: in: sizeof(struct shmdev_map_run) as the caller knows it,
+ *	with the same rules from %SHMDEV_MAP_RUN_SIZE_VER0.
+ * @vma_capacity: in: records @vmas_ptr can hold (0: count only); non-zero
+ *	with a zero @vmas_ptr is EINVAL.
+ * @run_capacity: in: records @runs_ptr can hold (0: count only); likewise.
+ * @nr_vmas: out: VMAs reported; when larger than @vma_capacity only the
+ *	first @vma_capacity were written (%SHMDEV_MAP_RESULT_TRUNCATED).
+ * @nr_runs: out: runs reported, likewise against @run_capacity.
+ * @nr_hidden: out: VMAs of processes whose maps the caller may not read,
+ *	counted but not described.
+ * @levels: out: paging levels of the walk (4, or 5 with LA57; with 4 the
+ *	P4D level is folded into the PGD: its entry repeats the PGD's and
+ *	its index is 0).
+ * @region_pages: out: the region's size in pages.
+ * @page_size: out: PAGE_SIZE.
+ * @__pad: must be zero.
+ * @huge_page_size: out: the size of a PMD leaf (0 without THP).
+ * @__reserved: must be zero.
+ *
+ * A read-only snapshot for study and debugging, taken per process: each
+ * process's VMAs and entries are read under that process's mmap lock, so
+ * they are consistent within the process, while different processes are
+ * read one after another.  Nothing is changed: no page is faulted in and
+ * no accessed or dirty bit is cleared.  Processes are reported in
+ * increasing pid order and each process's VMAs in address order.
+ *
+ * Who may see what (never more than /proc/PID/maps and /proc/PID/pagemap
+ * show the same caller):
+ *  - the region: without %SHMDEV_MAP_BY_ID the file's attached region
+ *    (ENXIO if none); by id, a live region of the caller's user namespace
+ *    (ENOENT) that the file is attached to or that the caller may attach
+ *    at least read-only (EACCES);
+ *  - a process's VMAs and runs only if the caller may read that process's
+ *    /proc/PID/maps.  Modules cannot ask ptrace, so the module applies
+ *    ptrace's default rule for that read access, never wider: the
+ *    caller's own process; or a process whose real, effective and saved
+ *    uids and gids all equal the caller's filesystem uid and gid and that
+ *    is dumpable (not after a setuid or setgid exec, nor with
+ *    PR_SET_DUMPABLE 0); or any process when the caller has
+ *    CAP_SYS_PTRACE in its user namespace (and, if it is not dumpable, in
+ *    the namespace it was exec'd in).  Security modules, which can only
+ *    refuse more, are not consulted.  The others' VMAs count in
+ *    @nr_hidden;
+ *  - frames, raw entries and counts only with CAP_SYS_ADMIN, as pagemap
+ *    shows frames and /proc/kpagecount counts: without it @pfn, @entry,
+ *    @table, @folio_refcount and @mapcount are zero, runs are merged
+ *    without regard to frames, and %SHMDEV_MAP_RESULT_RAW is clear.
+ *
+ * All inputs but @flags, @id (with %SHMDEV_MAP_BY_ID), the pointers,
+ * sizes and capacities must be zero (EINVAL), as must @id without
+ * %SHMDEV_MAP_BY_ID.  The arrays are written as the processes are read;
+ * a pointer that cannot be written fails the call with EFAULT.
+ *
+ * A second call with capacities from the first may find a different
+ * number of records if processes mapped, faulted or unmapped in between.
+ */
+struct shmdev_map {
+	__u64 id;
+	__u32 flags;
+	__u32 result_flags;
+	__u64 vmas_ptr;
+	__u64 runs_ptr;
+	__u32 vma_size;
+	__u32 run_size;
+	__u32 vma_capacity;
+	__u32 run_capacity;
+	__u32 nr_vmas;
+	__u32 nr_runs;
+	__u32 nr_hidden;
+	__u32 levels;
+	__u64 region_pages;
+	__u32 page_size;
+	__u32 __pad;
+	__u64 huge_page_size;
+	__u64 __reserved[4];
+};
+
+/* In @vma_flags: the mapping is MAP_SHARED (VM_MAYSHARE). */
+#define SHMDEV_VMA_SHARED		_BITUL(0)
+#define SHMDEV_VMA_READ			_BITUL(1)
+#define SHMDEV_VMA_WRITE		_BITUL(2)
+#define SHMDEV_VMA_EXEC			_BITUL(3)
+/* In @vma_flags: mprotect() may add write permission (VM_MAYWRITE). */
+#define SHMDEV_VMA_MAYWRITE		_BITUL(4)
+/* In @vma_flags: MADV_NOHUGEPAGE (VM_NOHUGEPAGE). */
+#define SHMDEV_VMA_NOHUGEPAGE		_BITUL(5)
+/* In @vma_flags: MADV_HUGEPAGE (VM_HUGEPAGE). */
+#define SHMDEV_VMA_HUGEPAGE		_BITUL(6)
+/* In @vma_flags: the process has PR_SET_THP_DISABLE. */
+#define SHMDEV_VMA_THP_DISABLED		_BITUL(7)
+/* In @vma_flags: the mapping was made through a read-only attach. */
+#define SHMDEV_VMA_RDONLY_ATTACH	_BITUL(8)
+
+/**
+ * struct shmdev_map_vma - one VMA mapping the region
+ * @start: out: first address.
+ * @end: out: address after the last byte.
+ * @pgoff: out: the region page at @start.
+ * @pid: out: the process (thread group) id, in the caller's pid namespace.
+ * @vma_flags: out: %SHMDEV_VMA_* bits.
+ * @comm: out: the process's name, NUL-terminated.
+ * @first_run: out: index of this VMA's first record in the runs array.
+ * @nr_runs: out: its number of runs; together they cover [@start, @end).
+ */
+struct shmdev_map_vma {
+	__u64 start;
+	__u64 end;
+	__u64 pgoff;
+	__u32 pid;
+	__u32 vma_flags;
+	char comm[16];
+	__u32 first_run;
+	__u32 nr_runs;
+};
+
+#define SHMDEV_MAP_VMA_SIZE_VER0	56
+
+/* @level: nothing is mapped there (not yet faulted, or zapped). */
+#define SHMDEV_LEVEL_NONE	0
+/* @level: mapped by page table entries. */
+#define SHMDEV_LEVEL_PTE	1
+/* @level: mapped by one PMD leaf entry per huge page. */
+#define SHMDEV_LEVEL_PMD	2
+
+/* In @bits: decoded hardware bits of the leaf entry (x86-64 names). */
+#define SHMDEV_BIT_PRESENT	_BITUL(0)
+#define SHMDEV_BIT_RW		_BITUL(1)
+#define SHMDEV_BIT_USER		_BITUL(2)
+#define SHMDEV_BIT_PWT		_BITUL(3)
+#define SHMDEV_BIT_PCD		_BITUL(4)
+#define SHMDEV_BIT_ACCESSED	_BITUL(5)
+#define SHMDEV_BIT_DIRTY	_BITUL(6)
+#define SHMDEV_BIT_PSE		_BITUL(7)
+#define SHMDEV_BIT_GLOBAL	_BITUL(8)
+#define SHMDEV_BIT_NX		_BITUL(9)
+#define SHMDEV_BIT_PAT		_BITUL(10)
+/* In @bits: software bits the kernel keeps in the entry. */
+#define SHMDEV_BIT_SOFT_DIRTY	_BITUL(16)
+#define SHMDEV_BIT_UFFD_WP	_BITUL(17)
+#define SHMDEV_BIT_SPECIAL	_BITUL(18)
+
+/* @kind: no page (level %SHMDEV_LEVEL_NONE). */
+#define SHMDEV_PAGE_NONE	0
+/* @kind: the region's own page. */
+#define SHMDEV_PAGE_REGION	1
+/* @kind: an anonymous copy made by a write to a MAP_PRIVATE mapping. */
+#define SHMDEV_PAGE_ANON_COPY	2
+/* @kind: a page that is neither (not expected; reported rather than hidden). */
+#define SHMDEV_PAGE_OTHER	3
+
+/*
+ * @why_pte: why a huge region's pages are not mapped by a PMD leaf here.
+ * MISALIGNED: address and offset are not congruent modulo the huge page
+ * size.  PARTIAL: the VMA covers only part of the huge page (a partial
+ * mprotect() or munmap() split it).  SPLIT: the PMD was split for another
+ * reason (the kernel's choice).
+ */
+#define SHMDEV_WHY_NONE		0	/* not applicable (PMD leaf, small region) */
+#define SHMDEV_WHY_NOT_FAULTED	1	/* nothing mapped yet */
+#define SHMDEV_WHY_NO_THP	2	/* the kernel has no transparent huge pages */
+#define SHMDEV_WHY_MISALIGNED	3	/* see above */
+#define SHMDEV_WHY_PARTIAL	4	/* see above */
+#define SHMDEV_WHY_NOHUGEPAGE	5	/* MADV_NOHUGEPAGE on the VMA */
+#define SHMDEV_WHY_THP_DISABLED	6	/* PR_SET_THP_DISABLE in the process */
+#define SHMDEV_WHY_COPIED	7	/* a MAP_PRIVATE write copied pages of it */
+#define SHMDEV_WHY_SPLIT	8	/* see above */
+
+/**
+ * struct shmdev_map_run - pages of one VMA with equal attributes
+ * @addr: out: first address.
+ * @nr_pages: out: pages (PAGE_SIZE each) in the run.
+ * @pgoff: out: the region page at @addr.
+ * @pfn: out: the frame of the first page; the run's frames are
+ *	contiguous.  Zero without %SHMDEV_MAP_RESULT_RAW.
+ * @entry: out: the raw leaf entry (PTE or PMD) of the first page; later
+ *	pages' entries differ only in the frame.  Zero without
+ *	%SHMDEV_MAP_RESULT_RAW or with level %SHMDEV_LEVEL_NONE.
+ * @table: out: the raw PGD, P4D, PUD and PMD entries above the first page
+ *	(for a PMD leaf, @table[3] equals @entry).  Zero without
+ *	%SHMDEV_MAP_RESULT_RAW.
+ * @index: out: the first page's index into the PGD, P4D, PUD, PMD and
+ *	PTE tables (the PTE index of a PMD leaf is the page's place in it).
+ * @level: out: %SHMDEV_LEVEL_*.
+ * @bits: out: %SHMDEV_BIT_* decoded from the leaf entry.
+ * @kind: out: %SHMDEV_PAGE_*.
+ * @why_pte: out: %SHMDEV_WHY_* for a huge region's pages not mapped by a
+ *	PMD leaf, else %SHMDEV_WHY_NONE.
+ * @folio_order: out: the order of the folio of the first page.
+ * @folio_refcount: out: that folio's reference count (zero without
+ *	%SHMDEV_MAP_RESULT_RAW).
+ * @mapcount: out: the first page's mapcount (PTE mappings of it plus PMD
+ *	mappings of its folio), or the folio's where the kernel keeps no
+ *	per-page count (%SHMDEV_MAP_RESULT_FOLIO_MAPCOUNT); zero without
+ *	%SHMDEV_MAP_RESULT_RAW.
+ * @__pad: zero.
+ *
+ * Consecutive pages merge into one run when their level, bits, kind,
+ * why_pte, folio order, refcount and mapcount are equal, their entries
+ * equal but for the frame, and (with %SHMDEV_MAP_RESULT_RAW) their frames
+ * contiguous, unless %SHMDEV_MAP_PER_PAGE.  Runs never cross a VMA.
+ * @why_pte is decided in this order, the first that applies: no THP,
+ * misaligned, partial, no-huge-page advice, THP disabled, not faulted
+ * (for a page with level %SHMDEV_LEVEL_NONE), copied (a page in the same
+ * huge page's range is an anonymous copy), split.
+ */
+struct shmdev_map_run {
+	__u64 addr;
+	__u64 nr_pages;
+	__u64 pgoff;
+	__u64 pfn;
+	__u64 entry;
+	__u64 table[4];
+	__u16 index[5];
+	__u16 folio_order;
+	__u32 level;
+	__u32 bits;
+	__u32 kind;
+	__u32 why_pte;
+	__u32 folio_refcount;
+	__s32 mapcount;
+	__u32 __pad;
+};
+
+#define SHMDEV_MAP_RUN_SIZE_VER0	112
+
 /**
  * DOC: ioctls
  *
@@ -451,6 +710,9 @@ struct shmdev_ack {
  *
  * %SHMDEV_IOC_ACK: &struct shmdev_ack, acknowledge channels for poll().
  *
+ * %SHMDEV_IOC_MAP: &struct shmdev_map, a region's page-table entries in
+ * every process that maps it.
+ *
  * Every ioctl returns 0 on success, or -1 with errno set.  NOTIFY, WAIT
  * and ACK need an attached file (ENXIO).
  */
@@ -466,5 +728,6 @@ struct shmdev_ack {
 #define SHMDEV_IOC_NOTIFY	_IOWR(SHMDEV_IOC_MAGIC, 0x06, struct shmdev_notify)
 #define SHMDEV_IOC_WAIT		_IOWR(SHMDEV_IOC_MAGIC, 0x07, struct shmdev_wait)
 #define SHMDEV_IOC_ACK		_IOWR(SHMDEV_IOC_MAGIC, 0x08, struct shmdev_ack)
+#define SHMDEV_IOC_MAP		_IOWR(SHMDEV_IOC_MAGIC, 0x09, struct shmdev_map)
 
 #endif /* _UAPI_LINUX_SHMDEV_H */

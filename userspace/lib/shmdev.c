@@ -253,6 +253,83 @@ int shmdev_list_all(int fd, uint64_t **ids, uint32_t *count)
 	return 0;
 }
 
+/* One SHMDEV_IOC_MAP call with the arrays of @pt at capacities @nv, @nr. */
+static int map_call(int fd, uint64_t id, unsigned int flags,
+		    struct shmdev_pagetable *pt, uint32_t nv, uint32_t nr)
+{
+	struct shmdev_map *m = &pt->hdr;
+
+	memset(m, 0, sizeof(*m));
+	m->id = id;
+	m->flags = flags;
+	m->vmas_ptr = (uintptr_t)pt->vmas;
+	m->runs_ptr = (uintptr_t)pt->runs;
+	m->vma_size = sizeof(struct shmdev_map_vma);
+	m->run_size = sizeof(struct shmdev_map_run);
+	m->vma_capacity = nv;
+	m->run_capacity = nr;
+	return ioctl(fd, SHMDEV_IOC_MAP, m);
+}
+
+/* Room for @n records with some slack for what maps meanwhile. */
+static uint32_t slack(uint32_t n)
+{
+	return n > UINT32_MAX / 2 - 64 ? UINT32_MAX / 2 : n + n / 4 + 16;
+}
+
+int shmdev_pagetable(int fd, uint64_t id, unsigned int flags,
+		     struct shmdev_pagetable *out)
+{
+	uint32_t nv = 0, nr = 0;
+	int tries, err;
+
+	if (!out) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(out, 0, sizeof(*out));
+	for (tries = 0; tries < 8; tries++) {
+		if (map_call(fd, id, flags, out, nv, nr) < 0)
+			break;
+		if (out->hdr.nr_vmas <= nv && out->hdr.nr_runs <= nr &&
+		    !(out->hdr.result_flags & SHMDEV_MAP_RESULT_TRUNCATED)) {
+			if (!out->hdr.nr_vmas) {
+				free(out->vmas);
+				out->vmas = NULL;
+			}
+			if (!out->hdr.nr_runs) {
+				free(out->runs);
+				out->runs = NULL;
+			}
+			return 0;
+		}
+		nv = slack(out->hdr.nr_vmas > nv ? out->hdr.nr_vmas : nv);
+		nr = slack(out->hdr.nr_runs > nr ? out->hdr.nr_runs : nr);
+		shmdev_pagetable_free(out);
+		out->vmas = calloc(nv, sizeof(*out->vmas));
+		out->runs = calloc(nr, sizeof(*out->runs));
+		if (!out->vmas || !out->runs) {
+			shmdev_pagetable_free(out);
+			errno = ENOMEM;
+			return -1;
+		}
+	}
+	err = tries == 8 ? EAGAIN : errno;
+	shmdev_pagetable_free(out);
+	errno = err;
+	return -1;
+}
+
+void shmdev_pagetable_free(struct shmdev_pagetable *pt)
+{
+	if (!pt)
+		return;
+	free(pt->vmas);
+	free(pt->runs);
+	pt->vmas = NULL;
+	pt->runs = NULL;
+}
+
 int shmdev_notify(int fd, uint32_t channel, uint64_t *seq)
 {
 	struct shmdev_notify n;

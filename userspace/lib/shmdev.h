@@ -276,6 +276,46 @@ void *shmdev_map(int fd, size_t len, int prot);
  */
 int shmdev_pfn(const void *addr, uint64_t *pfn);
 
+/**
+ * struct shmdev_pagetable - a snapshot of SHMDEV_IOC_MAP
+ * @hdr: the ioctl's header (region id, result_flags, nr_vmas, nr_runs,
+ *	nr_hidden, levels, region_pages, page_size, huge_page_size).
+ * @vmas: malloc()ed, @hdr.nr_vmas records (NULL when there are none).
+ * @runs: malloc()ed, @hdr.nr_runs records (NULL when there are none);
+ *	VMA i owns runs [@vmas[i].first_run, + @vmas[i].nr_runs).
+ */
+struct shmdev_pagetable {
+	struct shmdev_map hdr;
+	struct shmdev_map_vma *vmas;
+	struct shmdev_map_run *runs;
+};
+
+/**
+ * shmdev_pagetable() - where a region sits in the page tables of every
+ *	process that maps it (SHMDEV_IOC_MAP)
+ * @fd: a descriptor attached to the region, or any descriptor with
+ *	SHMDEV_MAP_BY_ID in @flags.
+ * @id: the region id with SHMDEV_MAP_BY_ID, else 0.
+ * @flags: SHMDEV_MAP_BY_ID, SHMDEV_MAP_PER_PAGE.
+ * @out: out: the snapshot; release with shmdev_pagetable_free().
+ *
+ * Asks the kernel for the counts, then for the records, and asks again
+ * (a few times) when processes mapped or faulted in between.  PFNs and
+ * raw entries are filled only for CAP_SYS_ADMIN (SHMDEV_MAP_RESULT_RAW).
+ *
+ * Return: 0, or -1 with errno: those of the ioctl (EACCES, ENOENT, ENXIO,
+ * ENOTTY from a module without MAP), ENOMEM, EINVAL (@out NULL), EAGAIN
+ * when the mappings kept changing faster than the retries.
+ */
+int shmdev_pagetable(int fd, uint64_t id, unsigned int flags,
+		     struct shmdev_pagetable *out);
+
+/**
+ * shmdev_pagetable_free() - free what shmdev_pagetable() allocated
+ * @pt: the snapshot (its arrays are freed and set to NULL).
+ */
+void shmdev_pagetable_free(struct shmdev_pagetable *pt);
+
 /* ---------------------------------------------------------------------
  * Convenience: open + create/attach + map in one call
  */

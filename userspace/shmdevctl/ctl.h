@@ -40,7 +40,7 @@ extern const char *current_cmd;
 /* What failed, so that the message can explain the errno. */
 enum op {
 	OP_OPEN, OP_API, OP_CREATE, OP_ATTACH, OP_INFO, OP_DESTROY, OP_LIST,
-	OP_NOTIFY, OP_WAIT, OP_MMAP, OP_PAGEMAP,
+	OP_NOTIFY, OP_WAIT, OP_MMAP, OP_PAGEMAP, OP_MAP, OP_SVG,
 };
 
 __attribute__((noreturn, format(printf, 1, 2)))
@@ -129,8 +129,10 @@ int cmd_rm(int argc, char **argv);
 int cmd_notify(int argc, char **argv);
 int cmd_wait(int argc, char **argv);
 int cmd_frames(int argc, char **argv);
+int cmd_map(int argc, char **argv);
 
 extern const char help_api[], help_create[], help_info[], help_list[],
-	help_limits[], help_rm[], help_notify[], help_wait[], help_frames[];
+	help_limits[], help_rm[], help_notify[], help_wait[], help_frames[],
+	help_map[];
 
 #endif /* SHMDEVCTL_CTL_H */

@@ -106,6 +106,48 @@ const char help_frames[] =
 "  -H, --hold    keep the mapping until SIGINT or SIGTERM\n"
 "  -h, --help    show this help\n";
 
+const char help_map[] =
+"Usage: shmdevctl map NAME|ID [-v] [--json] [--svg FILE]\n"
+"       shmdevctl map NAME|ID --diff BEFORE.json [-v] [--svg FILE]\n"
+"       shmdevctl map NAME|ID --watch [--interval SEC] [--count N] [-v]\n"
+"       shmdevctl map --fd N [options]\n"
+"\n"
+"Show where a region sits in the page tables of every process that maps\n"
+"it: per process and VMA, runs of pages whose entries have the same\n"
+"level (PTE: 4K entries, PMD: one 2M leaf), bits, kind (the region's own\n"
+"page or an anonymous copy-on-write copy) and folio, with contiguous\n"
+"frames.  ALL marks region pages that every mapping process maps; WHY\n"
+"says why a huge region's pages are mapped by PTEs there.  A snapshot:\n"
+"nothing is faulted in and no bit is cleared.  NAME may be a region id\n"
+"when no region has that name.\n"
+"\n"
+"PFNs and raw entries need CAP_SYS_ADMIN (run as root), as\n"
+"/proc/PID/pagemap does; processes whose /proc/PID/maps you may not read\n"
+"are counted as hidden, not shown.\n"
+"\n"
+"Options:\n"
+"  -i, --id            the argument is a region id\n"
+"  -f, --fd N          the region descriptor N (inherited) is attached to:\n"
+"                      also a destroyed one, which no name or id finds\n"
+"  -v, --verbose       every page, with its index (and raw entry) at each\n"
+"                      page-table level: PGD, P4D, PUD, PMD, PTE\n"
+"  -J, --json          JSON output (schema 1, see shmdevctl(1)); save it\n"
+"                      for --diff\n"
+"  -s, --svg FILE      also draw the snapshot as an SVG picture in FILE\n"
+"  -D, --diff FILE     show what changed since the snapshot FILE (saved\n"
+"                      with --json): entries made or removed, frames\n"
+"                      replaced (copy-on-write), PMDs split, bits set or\n"
+"                      cleared (A accessed, D dirty, SD soft-dirty, RW)\n"
+"  -w, --watch         print the snapshot, then every --interval what\n"
+"                      changed, until SIGINT or SIGTERM\n"
+"  -n, --interval SEC  seconds between looks with --watch (default 1)\n"
+"  -c, --count N       with --watch: stop after N looks\n"
+"  -h, --help          show this help\n"
+"\n"
+"Bits: P present, RW writable, U user, PWT, PCD, A accessed, D dirty,\n"
+"PSE huge leaf, G global, NX no-execute, PAT, SD soft-dirty, UW uffd-wp,\n"
+"SP special.  See docs/page-tables.md for a guided tour.\n";
+
 static const char usage_text[] =
 "Usage: shmdevctl [options] COMMAND [ARGS...]\n"
 "\n"
@@ -143,6 +185,8 @@ const struct command commands[] = {
 	{ "wait", cmd_wait, "wait for a channel to advance", help_wait },
 	{ "frames", cmd_frames, "show the physical frames of a region",
 	  help_frames },
+	{ "map", cmd_map, "show a region in every mapper's page tables",
+	  help_map },
 	{ "help", cmd_help, "show a command's help", NULL },
 };
 

@@ -223,6 +223,21 @@ int report(enum op op, const char *what, const char *name, int err)
 				 "count ('%s info %s' shows it)", prog,
 				 name ? name : "NAME");
 		break;
+	case OP_MAP:
+		if (err == ENOTTY || err == EINVAL)
+			snprintf(why, sizeof(why), "the loaded module does not "
+				 "know SHMDEV_IOC_MAP (%s); load the module of "
+				 "this shmdevctl's version ('%s --version' shows "
+				 "both)", strerror(err), prog);
+		else if (err == EACCES)
+			snprintf(why, sizeof(why), "permission denied: you may "
+				 "look only at regions you may attach ('%s info "
+				 "%s' shows the owner and mode)", prog,
+				 name ? name : "NAME");
+		else if (err == EAGAIN)
+			snprintf(why, sizeof(why), "the mappings kept changing "
+				 "while being read; try again");
+		break;
 	default:
 		break;
 	}

@@ -6,6 +6,17 @@
  * of /sys/module/shmdev/... or /sys/class/misc/shmdev/... reads
  * $FAKE_SYSFS/... instead.  Without $FAKE_ERRNO, LIST and INFO by id
  * describe two made-up regions (for the table output).
+ *
+ * With $FAKE_MAP set, LIST and INFO add region 11 "lab" (4 pages) and
+ * region 12 "hugelab" (4 MiB of 2 MiB folios), and SHMDEV_IOC_MAP
+ * answers with a made-up snapshot of them: for "lab", pid 100 (writer)
+ * and pid 200 (reader) share frames at different addresses, and 200
+ * also has a MAP_PRIVATE mapping with an anonymous copy-on-write copy;
+ * for "hugelab", pid 100 maps it with two PMD leaves and pid 300 at a
+ * misaligned address with 512 PTEs per folio.  FAKE_MAP=hidden: as an
+ * unprivileged caller sees it (no PFNs or raw entries, one hidden VMA);
+ * FAKE_MAP=after: the same a little later (a new entry, a copy-on-write,
+ * a dirty bit, a split PMD), for --diff.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -20,6 +31,176 @@
 #include <linux/shmdev.h>
 
 static int fake_fd = -1;
+
+struct fake_run {
+	uint64_t off, pages, pgoff, pfn;	/* off: page index in the VMA */
+	uint32_t level, bits, kind, why, order, refs;
+	int32_t maps;
+};
+
+struct fake_vma {
+	uint32_t pid;
+	const char *comm;
+	uint64_t start, pages;
+	uint32_t flags;
+	struct fake_run runs[4];
+	uint32_t nr_runs;
+};
+
+#define P_PTE (SHMDEV_BIT_PRESENT | SHMDEV_BIT_USER | SHMDEV_BIT_ACCESSED | SHMDEV_BIT_NX)
+#define P_RW (P_PTE | SHMDEV_BIT_RW | SHMDEV_BIT_DIRTY | SHMDEV_BIT_SOFT_DIRTY)
+#define P_PMD (P_RW | SHMDEV_BIT_PSE)
+#define V_RW (SHMDEV_VMA_SHARED | SHMDEV_VMA_READ | SHMDEV_VMA_WRITE | SHMDEV_VMA_MAYWRITE)
+#define V_RO (SHMDEV_VMA_SHARED | SHMDEV_VMA_READ | SHMDEV_VMA_RDONLY_ATTACH)
+#define V_PRIV (SHMDEV_VMA_READ | SHMDEV_VMA_WRITE | SHMDEV_VMA_MAYWRITE)
+
+static const struct fake_vma lab_before[] = {
+	{ 100, "writer", 0x7f0000000000ULL, 4, V_RW, {
+		{ 0, 2, 0, 0x1000, SHMDEV_LEVEL_PTE, P_RW, SHMDEV_PAGE_REGION, 0, 0, 3, 2 },
+		{ 2, 2, 2, 0, SHMDEV_LEVEL_NONE, 0, SHMDEV_PAGE_NONE, 0, 0, 0, 0 } }, 2 },
+	{ 200, "reader", 0x7d0000000000ULL, 4, V_PRIV, {
+		{ 0, 1, 0, 0x9000, SHMDEV_LEVEL_PTE, P_RW, SHMDEV_PAGE_ANON_COPY, 0, 0, 1, 1 },
+		{ 1, 1, 1, 0x1001, SHMDEV_LEVEL_PTE, P_PTE, SHMDEV_PAGE_REGION, 0, 0, 3, 3 },
+		{ 2, 2, 2, 0, SHMDEV_LEVEL_NONE, 0, SHMDEV_PAGE_NONE, 0, 0, 0, 0 } }, 3 },
+	{ 200, "reader", 0x7e0000000000ULL, 4, V_RO, {
+		{ 0, 2, 0, 0x1000, SHMDEV_LEVEL_PTE, P_PTE, SHMDEV_PAGE_REGION, 0, 0, 3, 2 },
+		{ 2, 2, 2, 0, SHMDEV_LEVEL_NONE, 0, SHMDEV_PAGE_NONE, 0, 0, 0, 0 } }, 2 },
+};
+
+static const struct fake_vma lab_after[] = {
+	{ 100, "writer", 0x7f0000000000ULL, 4, V_RW, {
+		{ 0, 3, 0, 0x1000, SHMDEV_LEVEL_PTE, P_RW, SHMDEV_PAGE_REGION, 0, 0, 3, 2 },
+		{ 3, 1, 3, 0, SHMDEV_LEVEL_NONE, 0, SHMDEV_PAGE_NONE, 0, 0, 0, 0 } }, 2 },
+	{ 200, "reader", 0x7d0000000000ULL, 4, V_PRIV, {
+		{ 0, 2, 0, 0x9000, SHMDEV_LEVEL_PTE, P_RW, SHMDEV_PAGE_ANON_COPY, 0, 0, 1, 1 },
+		{ 2, 2, 2, 0, SHMDEV_LEVEL_NONE, 0, SHMDEV_PAGE_NONE, 0, 0, 0, 0 } }, 2 },
+	{ 200, "reader", 0x7e0000000000ULL, 4, V_RO, {
+		{ 0, 2, 0, 0x1000, SHMDEV_LEVEL_PTE, P_PTE, SHMDEV_PAGE_REGION, 0, 0, 3, 2 },
+		{ 2, 2, 2, 0, SHMDEV_LEVEL_NONE, 0, SHMDEV_PAGE_NONE, 0, 0, 0, 0 } }, 2 },
+};
+
+static const struct fake_vma huge_before[] = {
+	{ 100, "writer", 0x7f0000200000ULL, 1024, V_RW, {
+		{ 0, 512, 0, 0x40000, SHMDEV_LEVEL_PMD, P_PMD, SHMDEV_PAGE_REGION, 0, 9, 514, 2 },
+		{ 512, 512, 512, 0x40200, SHMDEV_LEVEL_PMD, P_PMD, SHMDEV_PAGE_REGION, 0, 9, 514, 2 } }, 2 },
+	{ 300, "misaligned", 0x7f0000601000ULL, 1024, V_RW, {
+		{ 0, 512, 0, 0x40000, SHMDEV_LEVEL_PTE, P_RW, SHMDEV_PAGE_REGION, SHMDEV_WHY_MISALIGNED, 9, 514, 2 },
+		{ 512, 512, 512, 0x40200, SHMDEV_LEVEL_PTE, P_RW, SHMDEV_PAGE_REGION, SHMDEV_WHY_MISALIGNED, 9, 514, 2 } }, 2 },
+};
+
+static const struct fake_vma huge_after[] = {
+	{ 100, "writer", 0x7f0000200000ULL, 1024, V_RW, {
+		{ 0, 512, 0, 0x40000, SHMDEV_LEVEL_PMD, P_PMD, SHMDEV_PAGE_REGION, 0, 9, 514, 2 },
+		{ 512, 1, 512, 0x40200, SHMDEV_LEVEL_PTE, P_RW, SHMDEV_PAGE_REGION, SHMDEV_WHY_PARTIAL, 9, 514, 2 },
+		{ 513, 511, 513, 0x40201, SHMDEV_LEVEL_PTE, P_RW, SHMDEV_PAGE_REGION, SHMDEV_WHY_PARTIAL, 9, 514, 2 } }, 3 },
+	{ 300, "misaligned", 0x7f0000601000ULL, 1024, V_RW, {
+		{ 0, 512, 0, 0x40000, SHMDEV_LEVEL_PTE, P_RW, SHMDEV_PAGE_REGION, SHMDEV_WHY_MISALIGNED, 9, 514, 2 },
+		{ 512, 512, 512, 0x40200, SHMDEV_LEVEL_PTE, P_RW, SHMDEV_PAGE_REGION, SHMDEV_WHY_MISALIGNED, 9, 514, 2 } }, 2 },
+};
+
+static uint64_t fake_entry(uint64_t pfn, uint32_t bits)
+{
+	uint64_t e = pfn << 12;
+
+	e |= bits & SHMDEV_BIT_PRESENT ? 0x1 : 0;
+	e |= bits & SHMDEV_BIT_RW ? 0x2 : 0;
+	e |= bits & SHMDEV_BIT_USER ? 0x4 : 0;
+	e |= bits & SHMDEV_BIT_ACCESSED ? 0x20 : 0;
+	e |= bits & SHMDEV_BIT_DIRTY ? 0x40 : 0;
+	e |= bits & SHMDEV_BIT_PSE ? 0x80 : 0;
+	e |= bits & SHMDEV_BIT_NX ? 1ULL << 63 : 0;
+	return e;
+}
+
+/* Append one record (or one per page) of run @r of @v; returns the count. */
+static uint32_t fake_records(const struct fake_vma *v, const struct fake_run *r,
+			     int per_page, int raw, struct shmdev_map_run *out,
+			     uint32_t at, uint32_t cap)
+{
+	uint64_t step = per_page ? 1 : r->pages, i;
+	uint32_t n = 0;
+
+	for (i = 0; i < r->pages; i += step, n++) {
+		struct shmdev_map_run x;
+		uint64_t a = v->start + (r->off + i) * 4096;
+
+		if (at + n >= cap)
+			continue;
+		memset(&x, 0, sizeof(x));
+		x.addr = a;
+		x.nr_pages = step;
+		x.pgoff = r->pgoff + i;
+		x.level = r->level;
+		x.bits = r->bits;
+		x.kind = r->kind;
+		x.why_pte = r->why;
+		x.folio_order = (uint16_t)r->order;
+		x.folio_refcount = raw ? r->refs : 0;
+		x.mapcount = raw ? r->maps : 0;
+		x.index[0] = (uint16_t)((a >> 39) & 511);
+		x.index[2] = (uint16_t)((a >> 30) & 511);
+		x.index[3] = (uint16_t)((a >> 21) & 511);
+		x.index[4] = (uint16_t)((a >> 12) & 511);
+		if (raw && r->level != SHMDEV_LEVEL_NONE) {
+			x.pfn = r->pfn + i;
+			x.entry = fake_entry(x.pfn, r->bits);
+			x.table[0] = x.table[1] = 0x2a01067;
+			x.table[2] = 0x2a02067;
+			x.table[3] = r->level == SHMDEV_LEVEL_PMD ? x.entry : 0x2a03067;
+		}
+		out[at + n] = x;
+	}
+	return n;
+}
+
+static int fake_map(struct shmdev_map *m, const char *variant)
+{
+	int after = !strcmp(variant, "after"), hidden = !strcmp(variant, "hidden");
+	int huge = m->id == 12, per_page = m->flags & SHMDEV_MAP_PER_PAGE;
+	const struct fake_vma *vmas = huge ? (after ? huge_after : huge_before) :
+					     (after ? lab_after : lab_before);
+	uint32_t nv = huge ? 2 : 3, v, i, nr = 0;
+	struct shmdev_map_vma *ov = (struct shmdev_map_vma *)(uintptr_t)m->vmas_ptr;
+	struct shmdev_map_run *orun = (struct shmdev_map_run *)(uintptr_t)m->runs_ptr;
+
+	if (m->id != 11 && m->id != 12) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (m->vma_size != sizeof(*ov) || m->run_size != sizeof(*orun)) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (v = 0; v < nv; v++) {
+		struct shmdev_map_vma x;
+
+		memset(&x, 0, sizeof(x));
+		x.start = vmas[v].start;
+		x.end = vmas[v].start + vmas[v].pages * 4096;
+		x.pid = vmas[v].pid;
+		x.vma_flags = vmas[v].flags;
+		strcpy(x.comm, vmas[v].comm);
+		x.first_run = nr;
+		for (i = 0; i < vmas[v].nr_runs; i++)
+			nr += fake_records(&vmas[v], &vmas[v].runs[i], per_page,
+					   !hidden, orun, nr, m->run_capacity);
+		x.nr_runs = nr - x.first_run;
+		if (v < m->vma_capacity)
+			ov[v] = x;
+	}
+	m->nr_vmas = nv;
+	m->nr_runs = nr;
+	m->result_flags = SHMDEV_MAP_RESULT_SOFT_DIRTY |
+			  (hidden ? 0 : SHMDEV_MAP_RESULT_RAW);
+	if (nv > m->vma_capacity || nr > m->run_capacity)
+		m->result_flags |= SHMDEV_MAP_RESULT_TRUNCATED;
+	m->nr_hidden = hidden;
+	m->levels = 4;
+	m->region_pages = huge ? 1024 : 4;
+	m->page_size = 4096;
+	m->huge_page_size = 2 << 20;
+	return 0;
+}
 
 int open(const char *path, int flags, ...)
 {
@@ -57,15 +238,32 @@ int ioctl(int fd, unsigned long req, ...)
 	arg = va_arg(ap, void *);
 	va_end(ap);
 	if (fd == fake_fd && fd >= 0) {
+		const char *map = getenv("FAKE_MAP");
+
 		if (!e && req == SHMDEV_IOC_LIST) {
+			static const uint64_t all[] = { 3, 7, 11, 12 };
 			struct shmdev_list *l = arg;
 			uint64_t *ids = (uint64_t *)(uintptr_t)l->ids_ptr;
+			uint32_t n = map ? 4 : 2, k;
 
-			if (l->capacity >= 2) {
-				ids[0] = 3;
-				ids[1] = 7;
-			}
-			l->count = 2;
+			for (k = 0; k < n && k < l->capacity; k++)
+				ids[k] = all[k];
+			l->count = n;
+			return 0;
+		}
+		if (!e && map && req == SHMDEV_IOC_MAP)
+			return fake_map(arg, map);
+		if (!e && map && req == SHMDEV_IOC_INFO &&
+		    (((struct shmdev_info *)arg)->id == 11 ||
+		     ((struct shmdev_info *)arg)->id == 12)) {
+			struct shmdev_info *i = arg;
+
+			i->size = i->id == 12 ? 4 << 20 : 16384;
+			i->mode = 0600;
+			i->nr_channels = 1;
+			i->nr_attached = 2;
+			i->nr_mappings = i->id == 12 ? 2 : 3;
+			strcpy(i->name, i->id == 12 ? "hugelab" : "lab");
 			return 0;
 		}
 		if (!e && req == SHMDEV_IOC_INFO) {

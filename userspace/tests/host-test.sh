@@ -39,7 +39,7 @@ usr/include/shmdev.h
 usr/lib/libshmdev.a
 usr/lib/libshmdev.so
 usr/lib/libshmdev.so.1
-usr/lib/libshmdev.so.1.0.0
+usr/lib/libshmdev.so.1.1.0
 usr/lib/pkgconfig/libshmdev.pc
 usr/share/bash-completion/completions/shmdevctl
 usr/share/doc/shmdev/examples/Makefile
@@ -68,7 +68,7 @@ check "libshmdev.pc follows PREFIX and LIBDIR" \
 	grep -qx 'libdir=/opt/shmdev/lib64' "$work/root2/opt/shmdev/lib64/pkgconfig/libshmdev.pc"
 
 # --- the library ------------------------------------------------------
-lib=$root/usr/lib/libshmdev.so.1.0.0
+lib=$root/usr/lib/libshmdev.so.1.1.0
 check "soname is libshmdev.so.1" \
 	bash -c "readelf -d '$lib' | grep -q 'Library soname: \[libshmdev.so.1\]'"
 exports=$(nm -D --defined-only "$lib" | awk '$2 == "T" { sub(/@.*/, "", $3); print $3 }' | sort -u)
@@ -151,7 +151,19 @@ check "man shmdev_wait resolves (.so link)" \
 check "bash completion parses" bash -n "$top/userspace/completion/shmdevctl"
 if command -v shellcheck >/dev/null; then
 	check "bash completion: shellcheck" shellcheck -s bash "$top/userspace/completion/shmdevctl"
+	check "the lab's scripts: shellcheck" \
+		shellcheck -x "$top/scripts/lab.sh" "$top/scripts/boot.sh" "$top/scripts/guest-tools.sh"
+	check "the guest's init, demo and lab tour: shellcheck -s sh" \
+		shellcheck -s sh "$top/scripts/guest/init" "$top/scripts/guest/demo.sh" \
+		"$top/scripts/guest/lab-tour.sh"
 fi
+check "the tutorial has every output filled in (scripts/lab-doc.py)" \
+	bash -c "[ -f '$top/docs/page-tables.md' ] && ! grep -q '{{' '$top/docs/page-tables.md'"
+check "the tutorial's SVG pictures are well-formed XML" \
+	python3 -c "import sys, xml.etree.ElementTree as E; [E.parse(f) for f in sys.argv[1:]]" \
+	"$top/docs/img/share.svg" "$top/docs/img/huge.svg"
+check "shmdev-lab --help lists the experiments" \
+	bash -c "'$work/build/shmdev-lab' --help | grep -q '^  huge '"
 
 # --- shmdevctl error paths --------------------------------------------
 ctl=$work/build/shmdevctl
@@ -286,6 +298,89 @@ EOC
 	check "LIBSHMDEV_1.0's shmdev_info_id writes only the first struct" \
 		bash -c "gcc -std=c11 -Wall -Werror -I'$root/usr/include' -o '$work/oldinfo' '$work/oldinfo.c' \
 			-L'$root/usr/lib' -lshmdev && LD_LIBRARY_PATH='$root/usr/lib' LD_PRELOAD='$fake' '$work/oldinfo'"
+
+	# shmdevctl map, from made-up snapshots (FAKE_MAP; see fakedev.c).
+	fm() { LD_PRELOAD=$fake FAKE_MAP=${FM:-1} run_ctl "$@"; }
+	fmq() { LD_PRELOAD=$fake FAKE_MAP=${FM:-1} "$ctl" "$@"; }
+	fm 0 "^Usage: shmdevctl map NAME\|ID" map --help
+	fm 0 "^2 processes map it with 3 VMAs; ALL \* marks" map lab
+	fm 0 "^pid 100 \(writer\) 0x7f0000000000-0x7f0000004000 16K pgoff 0 shared,read,write,maywrite$" map lab
+	fm 0 "^0x7f0000000000 +2 +0 PTE +4K +0x1000 +P,RW,U,A,D,NX,SD +region +- +0 +3 +2 \*$" map lab
+	fm 0 "^0x7d0000000000 +1 +0 PTE +4K +0x9000 +P,RW,U,A,D,NX,SD +anon " map lab
+	fm 0 "^0x7e0000002000 +2 +2 none " map lab
+	fm 0 "^pid 200 \(reader\) 0x7e0000000000.* shared,read,rdonly-attach$" map 11
+	fm 0 "^0x7f0000200000 +512 +0 PMD +2M +0x40000 +P,RW,U,A,D,PSE,NX,SD region" map hugelab
+	fm 0 "^0x7f0000601000 +512 +0 PTE +4K +0x40000 .* misaligned +9 +514 +2 \*$" map hugelab
+	fm 0 "^WHY misaligned: address and offset not congruent" map hugelab
+	fm 0 "PGD\[254\]=2a01067 P4D\[0\]=2a01067 PUD\[0\]=2a02067 PMD\[0\]=2a03067 PTE\[1\]=8000000001001067$" map -v lab
+	fm 0 "^0x7f0000201000 +1 PMD +2M .*PMD\[1\]=[0-9a-f]+e7 PTE\[1\]\(in leaf\)$" map --verbose hugelab
+	check "map -v lab: one row per page (12 pages in 3 VMAs)" \
+		bash -c "[ \$(LD_PRELOAD='$fake' FAKE_MAP=1 '$ctl' map -v lab | grep -c '^0x') -eq 12 ]"
+	FM=hidden fm 0 "^PFNs, raw entries and counts hidden: they need CAP_SYS_ADMIN" map lab
+	FM=hidden fm 0 "^1 VMA hidden: of processes whose /proc/PID/maps" map lab
+	FM=hidden fm 0 "^0x7f0000000000 +2 +0 PTE +4K +hidden " map lab
+	FM=hidden fm 0 "PGD\[254\] P4D\[0\] PUD\[0\] PMD\[0\] PTE\[0\]$" map -v lab
+	# --json: valid, and what scripts read.
+	for m in lab hugelab; do
+		for v in "" -v; do
+			fmq map $v --json "$m" >"$work/map-$m$v.json" 2>"$work/map.err"
+			check "map $v --json $m is valid JSON (python3 -m json.tool)" \
+				python3 -m json.tool "$work/map-$m$v.json"
+			if command -v jq >/dev/null; then
+				check "map $v --json $m: jq reads .processes[].vmas[].runs[]" \
+					jq -e '[.processes[].vmas[].runs[]] | length > 0' "$work/map-$m$v.json"
+			fi
+		done
+	done
+	check "map --json: schema 1, raw, two mappers" \
+		python3 -c "import json,sys; d=json.load(open('$work/map-lab.json')); sys.exit(not (d['schema'] == 1 and d['raw'] and d['mappers'] == 2 and len(d['processes']) == 2))"
+	check "map --json: the anon copy, the shared frame, a PMD leaf" \
+		python3 -c "import json,sys
+l=json.load(open('$work/map-lab.json')); h=json.load(open('$work/map-hugelab.json'))
+runs=[r for p in l['processes'] for v in p['vmas'] for r in v['runs']]
+hr=[r for p in h['processes'] for v in p['vmas'] for r in v['runs']]
+sys.exit(not (any(r['kind'] == 'anon' and r['pfn'] == 0x9000 for r in runs) and
+              runs[0]['shared_by_all'] and runs[0]['index'] == [254, 0, 0, 0, 0] and
+              any(r['level'] == 'pmd' and 'pse' in r['bits'] and r['leaf_size'] == 2097152 for r in hr) and
+              any(r['why_pte'] == 'misaligned' for r in hr)))"
+	FM=hidden fm 0 '"raw": false,' map --json lab
+	FM=hidden fm 0 '"pfn": null, "entry": null, "table": null' map --json lab
+	FM=hidden fm 0 '"hidden_vmas": 1,' map --json lab
+	# --svg: well-formed XML, the levels on the links.
+	fm 0 "^region 11 'lab'" map lab --svg "$work/lab.svg"
+	fm 0 "^region 12 'hugelab'" map hugelab --svg "$work/hugelab.svg"
+	FM=hidden fm 0 "^region 11 'lab'" map lab --svg "$work/lab-hidden.svg"
+	for f in lab hugelab lab-hidden; do
+		check "map --svg: $f.svg is well-formed XML (python3 xml.etree)" \
+			python3 -c "import xml.etree.ElementTree as E; r=E.parse('$work/$f.svg').getroot(); assert r.tag.endswith('svg')"
+	done
+	check "map --svg: links labelled PTE, the anon copy drawn" \
+		bash -c "grep -q 'PTE ×2' '$work/lab.svg' && grep -q 'anon copy of page 0, pfn 0x9000' '$work/lab.svg'"
+	check "map --svg: the 2 MiB region's PMD leaves as one band" grep -q 'PMD ×2' "$work/hugelab.svg"
+	check "map --svg: PFNs hidden said" grep -q 'PFNs hidden' "$work/lab-hidden.svg"
+	# --diff against a saved snapshot, and --watch.
+	FM=after fm 0 "^100 +0x7f0000002000 +1 +2 +-> 0x1002 +new entry: PTE, region, P,RW,U,A,D,NX,SD$" map lab --diff "$work/map-lab.json"
+	FM=after fm 0 "^200 +0x7d0000001000 +1 +1 +0x1001 -> 0x9001 +copy-on-write: now an anonymous copy; bits \+RW \+D \+SD$" map lab --diff "$work/map-lab.json"
+	FM=after fm 0 "^100 +0x7f0000400000 +512 +512 +0x40200 +PMD split into PTEs \(partial\); bits -PSE$" map hugelab --diff "$work/map-hugelab.json"
+	FM=after fm 0 "^100 +0x7f0000400000 +512 +512 +0x40200 +PMD split" map hugelab -v --diff "$work/map-hugelab-v.json"
+	fm 0 "^no change$" map lab --diff "$work/map-lab.json"
+	FM=hidden fm 0 "^100 +0x7f0000000000 +2 +0 +0x1000 +->" map lab --diff "$work/map-lab.json"
+	fm 0 "changes since the last look:" map lab --watch --interval 0.1 --count 2
+	# Errors and usage.
+	fm 2 "map: expected NAME, or ID with --id" map
+	fm 2 "--json prints a snapshot; it does not combine with --diff" map lab --json --diff x
+	fm 2 "--count needs --watch" map lab --count 3
+	fm 2 "--fd names the region itself: no NAME or --id" map lab --fd 3
+	fm 2 "invalid interval '0'" map lab --watch --interval 0
+	fm 1 "map 'nosuch': no such region" map nosuch
+	fm 1 "map: cannot read '/nonexistent.json': No such file" map lab --diff /nonexistent.json
+	echo '{"schema": 1, "oops"' >"$work/bad.json"
+	fm 1 "'$work/bad.json' is not JSON \(line 2: bad object\)" map lab --diff "$work/bad.json"
+	echo '{"schema": 99}' >"$work/other.json"
+	fm 1 "is not a 'shmdevctl map --json' snapshot of schema 1" map lab --diff "$work/other.json"
+	fm 1 "map: cannot write '/nonexistent/x.svg'" map lab --svg /nonexistent/x.svg
+	fake_ctl 25 1 "map '11': the loaded module does not know SHMDEV_IOC_MAP" map --id 11
+	fake_ctl 13 1 "map '11': permission denied: you may look only at regions you may attach" map --id 11
 else
 	not_ok "build the fake device shim"
 fi
