@@ -70,9 +70,17 @@ make_image() {
 	rm -rf "$dir" "$root"
 	mkdir -p "$dir"
 	"$TOP/scripts/kapt.sh" sources bookworm bookworm-updates bookworm-security >"$dir/bookworm.sources"
-	# Lock descriptors closed: see scripts/buildroot.sh.
+	# Lock descriptors closed: see scripts/buildroot.sh.  update-initramfs
+	# is diverted to a no-op while packages install (dpkg's triggers
+	# would build the initrd three times, 2 minutes each) and run once
+	# at the end.  ($1 in the hooks is the root, given by mmdebstrap.)
+	# shellcheck disable=SC2016
 	if ! mmdebstrap --variant=apt --include="$(paste -sd, "$pkgfile")" \
 		--aptopt='Acquire::Check-Valid-Until "false"' \
+		--essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs' \
+		--essential-hook='printf "#!/bin/sh\nexit 0\n" >"$1/usr/sbin/update-initramfs"; chmod 755 "$1/usr/sbin/update-initramfs"' \
+		--customize-hook='rm "$1/usr/sbin/update-initramfs"; chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs' \
+		--customize-hook="chroot \"\$1\" update-initramfs -c -k $kver" \
 		bookworm "$root" "$dir/bookworm.sources" >"$dir/mmdebstrap.log" 2>&1 5>&- 6>&- 7>&- 8>&- 9>&-; then
 		tail -n 30 "$dir/mmdebstrap.log" >&2
 		return 1
@@ -82,7 +90,7 @@ make_image() {
 	cp "$root/boot/initrd.img-$kver" "$dir/initrd.img" || { note "no initrd in the root"; return 1; }
 	# Room for the DKMS build and the packages; the file is sparse.
 	mb=$(($(du -sm "$root" | cut -f1) + 1536))
-	mkfs.ext4 -q -F -L shmdev-root -d "$root" "$dir/disk.raw" "${mb}M" || return 1
+	mkfs.ext4 -q -F -L shmdev-root -d "$root" "$dir/disk.raw" "${mb}M" >/dev/null || return 1
 	cp "$pkgfile" "$dir/packages"
 	rm -rf "$root"
 	touch "$dir/.complete"
@@ -131,7 +139,7 @@ payload() {
 	cp "$gdir/run.sh" "$gdir/region.c" "$p/"
 	echo "$kver" >"$p/kver"
 	cat "$SRC/VERSION" >"$p/version"
-	mkfs.ext4 -q -F -L shmdev-payload -d "$p" "$work/payload.img" 64M
+	mkfs.ext4 -q -F -L shmdev-payload -d "$p" "$work/payload.img" 64M >/dev/null
 }
 
 # Boot the image (two boots: the guest reboots itself once) with the
