@@ -121,6 +121,9 @@ image() {
 	dir=$base/$key
 	if [ ! -e "$dir/.complete" ]; then
 		make_image "$dir" "$pkgfile" "$kver" >&2 || return 1
+		# Older images (another kernel build, another recipe) are 1 GB each.
+		find "$base" -mindepth 1 -maxdepth 1 -regextype egrep \
+			-regex '.*/[0-9a-f]{16}(\.root)?' ! -name "$key" -exec rm -rf {} +
 	fi
 	echo "$dir"
 }
@@ -183,7 +186,7 @@ verdict() {
 
 main() {
 	local t0=$SECONDS t kver pkgfile dir work qrc=0
-	command -v mmdebstrap >/dev/null || fatal "mmdebstrap missing (scripts/deps.sh)"
+	"$TOP/scripts/deps.sh" || fatal "scripts/deps.sh failed"
 	work=$base/run
 	mkdir -p "$work"
 	pkgfile=$work/packages
