@@ -23,7 +23,8 @@
 #   make test         build and run the kselftests in QEMU guests on
 #                     6.1, 6.12, 6.12-rt (PREEMPT_RT), 6.12-debug (built
 #                     from source once: KASAN, lockdep, kmemleak, ...),
-#                     7.2 (Debian unstable) and 7.3-rc (experimental)
+#                     7.2 (Debian unstable) and 7.3-rc (experimental),
+#                     then make test-debian (when the kernels include 6.1)
 #   make test-debian  prove the packages in a real Debian 12 guest (mmdebstrap
 #                     root, systemd, udev, the 6.1 kernel and its headers):
 #                     apt install, DKMS build, modprobe, the udev rule, group
