@@ -23,7 +23,13 @@
 #   make test         build and run the kselftests in QEMU guests on
 #                     6.1, 6.12, 6.12-rt (PREEMPT_RT), 6.12-debug (built
 #                     from source once: KASAN, lockdep, kmemleak, ...),
-#                     7.2 (Debian unstable) and 7.3-rc (experimental)
+#                     7.2 (Debian unstable) and 7.3-rc (experimental),
+#                     then make test-debian (when the kernels include 6.1)
+#   make test-debian  prove the packages in a real Debian 12 guest (mmdebstrap
+#                     root, systemd, udev, the 6.1 kernel and its headers):
+#                     apt install, DKMS build, modprobe, the udev rule, group
+#                     members and non-members, a pkg-config build, a reboot
+#                     (modules-load.d), apt remove/purge leave nothing behind
 #   make fresh-check  run make check and make test in a new minimal Debian 12
 #                     root filesystem (mmdebstrap), as on a brand-new machine
 #   make demo         boot a guest and run the demo
@@ -51,7 +57,7 @@ O ?=
 sub_o = $(if $(O),O=$(O)/$(1))
 
 .PHONY: all modules modules_install install clean userspace selftests check test \
-	fresh-check demo lab help deb check-host check-deb
+	fresh-check demo lab help deb check-host check-deb test-debian
 
 all: userspace
 ifneq ($(wildcard $(KDIR)/Makefile),)
@@ -131,6 +137,9 @@ check-deb:
 test:
 	scripts/test.sh
 
+test-debian:
+	scripts/debian-guest.sh
+
 fresh-check:
 	scripts/fresh-check.sh
 
@@ -166,6 +175,8 @@ help:
 	@echo "  SHMDEV_DEBUG_MEM=2G, SHMDEV_DEBUG_APPEND  the debug kernel's own defaults"
 	@echo "  SHMDEV_JOBS=2            make -j for the debug kernel build (scripts/debug.config)"
 	@echo "  SHMDEV_TCG_THREAD=single|multi, SHMDEV_KVM=1, SHMDEV_MEM=1G, SHMDEV_SMP=2"
+	@echo "  SHMDEV_DEBIAN_GUEST=0|1  make test without/with the Debian guest (default: with,"
+	@echo "                           when SHMDEV_KERNELS has 6.1); SHMDEV_DEBIAN_TIMEOUT=2400"
 	@echo "  SHMDEV_VERBOSE=1         stream the guest console during 'make test'"
 	@echo "  SHMDEV_SRC=DIR           test another tree with this rig (rig development)"
 	@echo "Guest logs: $(CACHE)/logs/<kver>-<test|demo|lab>.log"

@@ -14,12 +14,17 @@ set -euo pipefail
 #   (scripts/buildroot.sh) and mount and unshare enter them (mount is
 #   not essential on Debian 12); ca-certificates for https mirrors;
 # - make check's host tests (userspace/tests/host-test.sh): pkg-config,
-#   groff and man-db for the man pages, valgrind, shellcheck.
+#   groff and man-db for the man pages, valgrind, shellcheck;
+# - make deb: dpkg-dev, build-essential (dpkg-buildpackage checks it),
+#   debhelper, dh-dkms, pkgconf; make check-deb: lintian, dkms;
+# - make test-debian (scripts/debian-guest.sh): e2fsprogs (mkfs.ext4 -d
+#   packs the guest's root; it is not essential on Debian 12).
 pkgs=(
 	qemu-system-x86 busybox-static sparse dwarves cpio kmod zstd xz-utils
 	bc gcc gcc-12 binutils make libc6-dev perl python3 libelf-dev libelf1
 	libssl3 zlib1g flex bison libssl-dev time mmdebstrap ca-certificates
 	pkg-config groff man-db valgrind shellcheck mount util-linux
+	dpkg-dev build-essential debhelper dh-dkms pkgconf lintian dkms e2fsprogs
 )
 
 # One dpkg-query for all: a warm machine runs no apt at all.

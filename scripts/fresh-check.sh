@@ -9,7 +9,8 @@
 # in the clone).  Nothing the host has installed is visible there: a
 # missing install step in scripts/deps.sh fails here.  To save downloads
 # and the debug kernel's build, the root shares only the host cache's
-# kernels/ and ksrc/ (bind mounts); package lists, build roots, guest
+# kernels/, ksrc/ and debian-guest/ (the image of make test's Debian
+# guest) through bind mounts; package lists, build roots, guest
 # tools and builds are its own.  The root lives in $CACHE/fresh/ and is
 # made anew each run; its output is also in $CACHE/logs/fresh-check.log.
 set -euo pipefail
@@ -25,7 +26,7 @@ for t in mmdebstrap git unshare; do
 done
 base=$CACHE/fresh
 root=$base/root
-mkdir -p "$base" "$CACHE/logs" "$CACHE/kernels" "$CACHE/ksrc"
+mkdir -p "$base" "$CACHE/logs" "$CACHE/kernels" "$CACHE/ksrc" "$CACHE/debian-guest"
 exec 6>"$base/.lock"
 flock 6
 
@@ -38,7 +39,8 @@ if ! mmdebstrap --variant=apt bookworm "$root" "$base/bookworm.sources" >"$base/
 	die "mmdebstrap failed (log: $base/mmdebstrap.log)"
 fi
 git clone -q "$TOP" "$root/root/shmdev" || die "cannot clone $TOP"
-mkdir -p "$root/root/.cache/shmdev/kernels" "$root/root/.cache/shmdev/ksrc"
+mkdir -p "$root/root/.cache/shmdev/kernels" "$root/root/.cache/shmdev/ksrc" \
+	"$root/root/.cache/shmdev/debian-guest"
 note "root ready in $((SECONDS - start)) s; running: $cmd"
 
 # The rig's own settings (SHMDEV_KERNELS=... for a quicker run) pass
@@ -57,6 +59,7 @@ unshare -m --propagation private -- sh -ec '
 	mount -t tmpfs tmp "$root/tmp"
 	mount --bind "$cache/kernels" "$root/root/.cache/shmdev/kernels"
 	mount --bind "$cache/ksrc" "$root/root/.cache/shmdev/ksrc"
+	mount --bind "$cache/debian-guest" "$root/root/.cache/shmdev/debian-guest"
 	exec chroot "$root" env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		DEBIAN_FRONTEND=noninteractive ${CI:+CI=$CI} "$@" \

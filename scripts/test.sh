@@ -8,7 +8,11 @@
 # Ends with the line "N passed, N failed"; exits non-zero if anything
 # failed.  A release-candidate line that Debian's registry does not carry
 # now is reported NOT TESTED (loudly, in the summary) and counts as
-# neither.  SHMDEV_VERBOSE=1 streams the guest console.
+# neither.  SHMDEV_VERBOSE=1 streams the guest console.  One more line
+# is the Debian guest (scripts/debian-guest.sh: the packages installed,
+# used, rebooted and removed in a real Debian 12 system on the 6.1
+# kernel), run when SHMDEV_KERNELS has 6.1 or SHMDEV_DEBIAN_GUEST=1, and
+# never with SHMDEV_DEBIAN_GUEST=0.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -93,6 +97,33 @@ for line in $kernels; do
 	s+=$'\n'"    log: $log"
 	summary+=("$s")
 done
+
+# The Debian guest's checks count as tests; its console log and every
+# PASS/FAIL line are in $CACHE/logs/debian-guest{.log,-summary.log}.
+debian_guest() {
+	local start=$SECONDS out=$CACHE/logs/debian-guest-summary.log rc=0 pass fail verdict s
+	note "the Debian guest: packages installed and used in Debian 12 (log: $out)"
+	"$TOP/scripts/debian-guest.sh" >"$out" 2>&1 || rc=$?
+	read -r pass fail < <(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$out" | tail -n1)
+	pass=${pass:-0} fail=${fail:-1}
+	[ "$rc" -eq 0 ] || [ "$fail" -gt 0 ] || fail=1
+	if [ "$fail" -gt 0 ]; then
+		echo "== Debian guest: failures:" >&2
+		grep -E '^(FAIL|  )' "$out" | sed 's/^/   /' >&2 || tail -n 20 "$out" >&2
+	fi
+	total_pass=$((total_pass + pass))
+	total_fail=$((total_fail + fail))
+	verdict=PASS
+	[ "$fail" -eq 0 ] || verdict=FAIL
+	s="Debian 12 guest (make test-debian): $verdict  pass:$pass fail:$fail  ($((SECONDS - start)) s)"
+	s+=$'\n'"    log: $out"
+	summary+=("$s")
+}
+case ${SHMDEV_DEBIAN_GUEST:-} in
+0) ;;
+1) debian_guest ;;
+*) [[ " $kernels " != *" 6.1 "* ]] || debian_guest ;;
+esac
 
 echo
 printf '%s\n' "${summary[@]}"
