@@ -37,6 +37,9 @@
 #                     shmdev-lab and trace-cmd for docs/page-tables.md
 #                     (SHMDEV_LAB_SCRIPT=FILE runs FILE instead of the
 #                     shell; commands piped into make lab work too)
+#   make shell DIR=d  the same guest with your own programs from directory d
+#                     in /root/user (dynamically linked ones get their
+#                     libraries); echo 'prog' | make shell DIR=d runs one
 #   make clean        remove build products
 #
 # Rig variables (environment): SHMDEV_CACHE, SHMDEV_KERNELS, SHMDEV_KERNEL,
@@ -57,7 +60,7 @@ O ?=
 sub_o = $(if $(O),O=$(O)/$(1))
 
 .PHONY: all modules modules_install install clean userspace selftests check test \
-	fresh-check demo lab help deb check-host check-deb test-debian
+	fresh-check demo lab shell help deb check-host check-deb test-debian
 
 all: userspace
 ifneq ($(wildcard $(KDIR)/Makefile),)
@@ -148,6 +151,9 @@ demo:
 
 lab:
 	scripts/lab.sh
+
+shell:
+	SHMDEV_SHELL_DIR="$(DIR)" scripts/lab.sh
 
 help:
 	@sed -n '/^#   make/,/^#$$/s/^# \{0,1\}//p' Makefile

@@ -12,13 +12,42 @@
 # made: scripts/guest/lab-tour.sh).  Commands piped into make lab are
 # run the same way (the serial console loses input typed before the
 # shell starts): echo 'shmdevctl api' | make lab.
+#
+# make shell (SHMDEV_SHELL_DIR=DIR) is the same guest for your own
+# programs: DIR is copied to /root/user, first in the PATH, with the
+# shared libraries its dynamically linked programs need (resolved with
+# ldd on this host, LD_LIBRARY_PATH included).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 line=${SHMDEV_KERNEL:-6.12}
 script=${SHMDEV_LAB_SCRIPT:-}
+user=${SHMDEV_SHELL_DIR:-}
 [ -z "$script" ] || [ -f "$script" ] || die "SHMDEV_LAB_SCRIPT: no file '$script'"
+[ -z "$user" ] || [ -d "$user" ] || die "SHMDEV_SHELL_DIR: no directory '$user'"
+
+# Copy DIR to ROOT/root/user, and the libraries (and loader) of each
+# dynamically linked program to where the guest's loader looks.
+stage_user() { # DIR ROOT
+	local dir=$1 root=$2 f deps name path dest
+	mkdir -p "$root/root/user"
+	cp -a "$dir/." "$root/root/user/"
+	while IFS= read -r -d '' f; do
+		LC_ALL=C readelf -l "$f" 2>/dev/null | grep -q 'program interpreter' || continue
+		deps=$(ldd "$f") || die "ldd $f failed"
+		grep -q 'not found' <<<"$deps" &&
+			die "$f needs libraries this host cannot find (set LD_LIBRARY_PATH): $(grep 'not found' <<<"$deps" | tr -s ' \t' ' ')"
+		while read -r name path; do
+			case $name in
+			/*) dest=$name path=$name ;;
+			*) dest=/lib/x86_64-linux-gnu/$name ;;
+			esac
+			mkdir -p "$root${dest%/*}"
+			cp -L "$path" "$root$dest"
+		done < <(awk '$2 == "=>" && $3 ~ /^\// { print $1, $3 } $1 ~ /^\// { print $1, $1 }' <<<"$deps")
+	done < <(find "$root/root/user" -type f -perm -u+x -print0)
+}
 lock_cache
 if [ -z "$script" ] && [ ! -t 0 ]; then
 	script=$CACHE/build/lab-stdin.sh
@@ -44,7 +73,15 @@ cat >"$extra/etc/profile" <<'PROFILE'
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root PS1='lab# '
 cd /root 2>/dev/null
 PROFILE
-if [ -z "$script" ]; then
+if [ -n "$user" ]; then
+	stage_user "$user" "$extra"
+	cat >>"$extra/etc/profile" <<'PROFILE'
+export PATH=/root/user:$PATH
+echo "shmdev shell: the module is loaded; your programs are in /root/user (first in PATH)."
+echo "  shmdevctl list, shmdevctl help; exit powers off"
+PROFILE
+fi
+if [ -z "$script" ] && [ -z "$user" ]; then
 	cat >>"$extra/etc/profile" <<'PROFILE'
 cat <<'BANNER'
 
