@@ -1211,19 +1211,19 @@ static void fz_badcmd(int fd, int f)
 	static const unsigned int cmds[] = {
 		SHMDEV_IOC_API, SHMDEV_IOC_CREATE, SHMDEV_IOC_ATTACH, SHMDEV_IOC_INFO,
 		SHMDEV_IOC_DESTROY, SHMDEV_IOC_LIST, SHMDEV_IOC_NOTIFY, SHMDEV_IOC_WAIT,
-		SHMDEV_IOC_ACK,
+		SHMDEV_IOC_ACK, SHMDEV_IOC_MAP,
 	};
 	size_t i;
 	int ret;
 
-	kcmd = cmds[rnd(9)];
+	kcmd = cmds[rnd(10)];
 	nr = _IOC_NR(kcmd);
 	type = SHMDEV_IOC_MAGIC;
 	dir = _IOC_DIR(kcmd);
 	size = _IOC_SIZE(kcmd);
 	switch (rnd(4)) {
 	case 0:
-		nr = 9 + rnd(256 - 9);
+		nr = 10 + rnd(256 - 10);
 		break;
 	case 1:
 		do {
@@ -1883,7 +1883,7 @@ TEST_F_TIMEOUT(fuzz, dispatch_sweep, 300)
 	static const unsigned int cmds[] = {
 		SHMDEV_IOC_API, SHMDEV_IOC_CREATE, SHMDEV_IOC_ATTACH, SHMDEV_IOC_INFO,
 		SHMDEV_IOC_DESTROY, SHMDEV_IOC_LIST, SHMDEV_IOC_NOTIFY, SHMDEV_IOC_WAIT,
-		SHMDEV_IOC_ACK,
+		SHMDEV_IOC_ACK, SHMDEV_IOC_MAP,
 	};
 	char name[SHMDEV_NAME_MAX];
 	int fds[2], i, ret;
@@ -1897,7 +1897,7 @@ TEST_F_TIMEOUT(fuzz, dispatch_sweep, 300)
 	for (i = 0; i < 2; i++) {
 		for (nr = 0; nr < 256; nr++) {
 			for (dir = 0; dir < 4; dir++) {
-				known = nr < 9 ? cmds[nr] : 0;
+				known = nr < 10 ? cmds[nr] : 0;
 				for (s = 0; s < 6; s++) {
 					unsigned int ks = known ? _IOC_SIZE(known) : 64;
 					unsigned int size[] = { ks, ks - 1, ks + 8, ks + 8, 0, 16383 };
@@ -1926,8 +1926,11 @@ TEST_F_TIMEOUT(fuzz, dispatch_sweep, 300)
 							     nr == 8;
 							if (nr == 1 || nr == 2 || nr == 4)
 								allowed = EM(EINVAL);
-							if (i == 0 && nr >= 6)
+							if (i == 0 && nr >= 6 && nr <= 8)
 								allowed = EM(ENXIO), ok = false;
+							/* MAP: record sizes 0 are invalid */
+							if (nr == 9)
+								allowed = EM(EINVAL), ok = false;
 							if (i == 0 && nr == 3)
 								allowed = EM(ENXIO), ok = false;
 							/* NOTIFY (nr 6) ran first: seq 0 differs */

@@ -124,7 +124,7 @@ static __u64 seq_of(int fd, __u32 ch)
 
 /* ---------------------------------------------------------------- API */
 
-/* SHMDEV_IOC_API reports version 1, exactly the 9 commands, the flag masks and limits. */
+/* SHMDEV_IOC_API reports version 1, exactly the 10 commands, the flag masks and limits. */
 TEST_F(ioctl, api_reports_capabilities)
 {
 	struct shmdev_api api;
@@ -132,7 +132,7 @@ TEST_F(ioctl, api_reports_capabilities)
 	memset(&api, 0, sizeof(api));
 	ASSERT_EQ(0, ret_errno(ioctl(self->ufd, SHMDEV_IOC_API, &api)));
 	EXPECT_EQ((__u32)SHMDEV_API_VERSION, api.version);
-	EXPECT_EQ((1ULL << (_IOC_NR(SHMDEV_IOC_ACK) + 1)) - 1, api.ioctls);
+	EXPECT_EQ((1ULL << (_IOC_NR(SHMDEV_IOC_MAP) + 1)) - 1, api.ioctls);
 	EXPECT_EQ(SHMDEV_CREATE_FLAGS_MASK, api.create_flags);
 	EXPECT_EQ(SHMDEV_ATTACH_FLAGS_MASK, api.attach_flags);
 	EXPECT_EQ(SHMDEV_WAIT_FLAGS_MASK, api.wait_flags);

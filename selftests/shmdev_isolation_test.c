@@ -1317,7 +1317,7 @@ TEST_F(leak, outputs_have_no_stray_bytes)
 	ASSERT_EQ(0, guarded_ioctl(fd, SHMDEV_IOC_API, &api, sizeof(api.s)));
 	memset(&eapi, 0, sizeof(eapi));
 	eapi.version = SHMDEV_API_VERSION;
-	eapi.ioctls = 0x1ff;
+	eapi.ioctls = 0x3ff;
 	eapi.create_flags = SHMDEV_CREATE_FLAGS_MASK;
 	eapi.attach_flags = SHMDEV_ATTACH_FLAGS_MASK;
 	eapi.wait_flags = SHMDEV_WAIT_FLAGS_MASK;
