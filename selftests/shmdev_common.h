@@ -304,6 +304,21 @@ static inline int sysfs_write_ll(const char *path, long long val)
 	return ret;
 }
 
+/* Write @s to the file @path (procfs, sysfs); 0, or -errno (-EIO if short). */
+static inline int write_str(const char *path, const char *s)
+{
+	ssize_t len = (ssize_t)strlen(s), n;
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, len);
+	if (n != len)
+		ret = n < 0 ? -errno : -EIO;
+	close(fd);
+	return ret;
+}
+
 static inline long long sd_param(const char *name)
 {
 	char path[256];

@@ -68,34 +68,10 @@ static bool kernel_honours_nohugepage(void)
 	return major > 6 || (major == 6 && minor >= 12);
 }
 
-/* A field (in kB) of the smaps entry of the VMA starting at @addr, or -1. */
+/* A field (in kB) of this process's smaps entry of the VMA at @addr, or -1. */
 static long smaps_kb(const void *addr, const char *field)
 {
-	char line[512];
-	FILE *f = fopen("/proc/self/smaps", "re");
-	size_t flen = strlen(field);
-	bool in = false;
-	long val = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long start, end;
-
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2 &&
-		    strchr(line, '-') < strchr(line, ' ')) {
-			if (in)
-				break;
-			in = start == (uintptr_t)addr;
-			continue;
-		}
-		if (in && !strncmp(line, field, flen) && line[flen] == ':') {
-			val = strtol(line + flen + 1, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return val;
+	return smaps_field_kb(0, (uintptr_t)addr, field);
 }
 
 static long pmd_kb(const void *addr)

@@ -26,20 +26,6 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t len = strlen(s);
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, len) != len)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* A one-byte signal over a pipe; false on EOF or error. */
 static bool sig_send(int fd)
 {

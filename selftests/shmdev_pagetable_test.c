@@ -1128,7 +1128,8 @@ static const char *tracefs(void)
 	return NULL;
 }
 
-static int write_str(const char *dir, const char *file, const char *s)
+/* O_TRUNC: an empty write to "trace" clears the buffer. */
+static int tracefs_write(const char *dir, const char *file, const char *s)
 {
 	char path[256];
 	int fd, ret = 0;
@@ -1156,8 +1157,8 @@ TEST_F(mapval, tracepoints_show_faults)
 	    access("/sys/kernel/debug/tracing", F_OK))
 		SKIP(return, "this kernel has no tracefs (built without tracing)");
 	ASSERT_NE(NULL, dir);
-	ASSERT_EQ(0, write_str(dir, "events/shmdev/enable", "1"));
-	ASSERT_EQ(0, write_str(dir, "trace", ""));
+	ASSERT_EQ(0, tracefs_write(dir, "events/shmdev/enable", "1"));
+	ASSERT_EQ(0, tracefs_write(dir, "trace", ""));
 	shmdev_name(name, "ptt");
 	fd = sd_new_region(name, 64 * PG, 1, 0600, NULL);
 	ASSERT_GE(fd, 0);
@@ -1165,7 +1166,7 @@ TEST_F(mapval, tracepoints_show_faults)
 	ASSERT_NE(MAP_FAILED, p);
 	p[5 * PG] = 1;			/* a write fault: ->fault */
 	(void)*(volatile char *)(p + 40 * PG);	/* a read: fault-around */
-	ASSERT_EQ(0, write_str(dir, "events/shmdev/enable", "0"));
+	ASSERT_EQ(0, tracefs_write(dir, "events/shmdev/enable", "0"));
 	buf = calloc(1, 1 << 20);
 	ASSERT_NE(NULL, buf);
 	snprintf(path, sizeof(path), "%s/trace", dir);

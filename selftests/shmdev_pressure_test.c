@@ -60,18 +60,6 @@ static long long vmstat(const char *key)
 	return proc_field("/proc/vmstat", key);
 }
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 static void set_oom_adj(const char *v)
 {
 	write_str("/proc/self/oom_score_adj", v);
