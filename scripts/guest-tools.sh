@@ -59,21 +59,7 @@ for t in "${tools[@]}"; do
 	bin=$dir/x/usr/bin/$t
 	[ -x "$bin" ] || die "no /usr/bin/$t in the $t package"
 	cp "$bin" "$root/usr/bin/$t"
-	deps=$(LD_LIBRARY_PATH=$libpath ldd "$bin") || die "ldd $bin failed"
-	if grep -q 'not found' <<<"$deps"; then
-		echo "$deps" >&2
-		die "$t needs libraries that neither the host nor the downloads provide"
-	fi
-	# "libfoo.so.1 => /path (addr)" and the loader "/lib64/ld-linux-x86-64.so.2 (addr)".
-	while read -r name path; do
-		# Install each library under the path the loader will search.
-		case $name in
-		/*) dest=$name src=$name ;;
-		*) dest=/lib/x86_64-linux-gnu/$name src=$path ;;
-		esac
-		mkdir -p "$root${dest%/*}"
-		cp -L "$src" "$root$dest"
-	done < <(awk '$2 == "=>" && $3 ~ /^\// { print $1, $3 } $1 ~ /^\// { print $1, $1 }' <<<"$deps")
+	stage_libs "$root" "$bin" "$libpath"
 done
 rm -rf "$dir/debs" "$dir/x"
 echo "$want" >"$stamp"

@@ -27,25 +27,15 @@ user=${SHMDEV_SHELL_DIR:-}
 [ -z "$script" ] || [ -f "$script" ] || die "SHMDEV_LAB_SCRIPT: no file '$script'"
 [ -z "$user" ] || [ -d "$user" ] || die "SHMDEV_SHELL_DIR: no directory '$user'"
 
-# Copy DIR to ROOT/root/user, and the libraries (and loader) of each
-# dynamically linked program to where the guest's loader looks.
+# Copy DIR to ROOT/root/user, with the libraries (and loader) of each
+# dynamically linked program.
 stage_user() { # DIR ROOT
-	local dir=$1 root=$2 f deps name path dest
+	local dir=$1 root=$2 f
 	mkdir -p "$root/root/user"
 	cp -a "$dir/." "$root/root/user/"
 	while IFS= read -r -d '' f; do
 		LC_ALL=C readelf -l "$f" 2>/dev/null | grep -q 'program interpreter' || continue
-		deps=$(ldd "$f") || die "ldd $f failed"
-		grep -q 'not found' <<<"$deps" &&
-			die "$f needs libraries this host cannot find (set LD_LIBRARY_PATH): $(grep 'not found' <<<"$deps" | tr -s ' \t' ' ')"
-		while read -r name path; do
-			case $name in
-			/*) dest=$name path=$name ;;
-			*) dest=/lib/x86_64-linux-gnu/$name ;;
-			esac
-			mkdir -p "$root${dest%/*}"
-			cp -L "$path" "$root$dest"
-		done < <(awk '$2 == "=>" && $3 ~ /^\// { print $1, $3 } $1 ~ /^\// { print $1, $1 }' <<<"$deps")
+		stage_libs "$root" "$f"
 	done < <(find "$root/root/user" -type f -perm -u+x -print0)
 }
 lock_cache

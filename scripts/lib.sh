@@ -18,6 +18,27 @@ note() {
 
 # Serialise whole runs (test, check, demo) that share one cache: they
 # rebuild the same directories and write the same logs.
+# Copy the shared libraries and the loader that ELF program $2 needs
+# (ldd on this host; $3 is searched first) under root $1, where the
+# guest's loader looks for them.  Dies when one cannot be found.
+stage_libs() { # ROOT BIN [LIBPATH]
+	local root=$1 bin=$2 deps name path dest
+	deps=$(LD_LIBRARY_PATH=${3:-}${3:+:}${LD_LIBRARY_PATH:-} ldd "$bin") || die "ldd $bin failed"
+	if grep -q 'not found' <<<"$deps"; then
+		echo "$deps" >&2
+		die "$bin needs libraries this host cannot find (set LD_LIBRARY_PATH)"
+	fi
+	# "libfoo.so.1 => /path (addr)" and the loader "/lib64/ld-linux-x86-64.so.2 (addr)".
+	while read -r name path; do
+		case $name in
+		/*) dest=$name path=$name ;;
+		*) dest=/lib/x86_64-linux-gnu/$name ;;
+		esac
+		mkdir -p "$root${dest%/*}"
+		cp -L "$path" "$root$dest"
+	done < <(awk '$2 == "=>" && $3 ~ /^\// { print $1, $3 } $1 ~ /^\// { print $1, $1 }' <<<"$deps")
+}
+
 lock_cache() {
 	exec 9>"$CACHE/.lock"
 	if ! flock -n 9; then

@@ -261,6 +261,32 @@ static inline int sd_new_region(const char *name, __u64 size, __u32 nr_channels,
 	return fd;
 }
 
+/*
+ * A region for a FIXTURE_VARIANT: created read-write through a new file
+ * (*@fd), and mapped through *@mfd: the same file, or with @rdonly a
+ * second one attached read-only (its id in *@id).  0 or -errno.
+ */
+static inline int sd_variant_region(const char *name, __u64 size,
+				    __u32 create_flags, bool rdonly, int *fd,
+				    int *mfd, __u64 *id)
+{
+	int ret;
+
+	*fd = shmdev_open(O_RDWR);
+	if (*fd < 0)
+		return -errno;
+	ret = sd_create_full(*fd, name, size, 1, 0600, create_flags, NULL);
+	if (ret)
+		return ret;
+	*mfd = *fd;
+	if (!rdonly)
+		return 0;
+	*mfd = shmdev_open(O_RDWR);
+	if (*mfd < 0)
+		return -errno;
+	return sd_attach_name(*mfd, name, SHMDEV_ATTACH_RDONLY, id);
+}
+
 /* Best-effort removal of a region by name (cleanup paths). */
 static inline void sd_cleanup_name(const char *name)
 {

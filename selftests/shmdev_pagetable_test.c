@@ -604,17 +604,9 @@ FIXTURE_VARIANT_ADD(pt, huge_ro) {
 FIXTURE_SETUP(pt)
 {
 	shmdev_name(self->name, "pt");
-	self->fd = shmdev_open(O_RDWR);
-	ASSERT_GE(self->fd, 0);
-	ASSERT_EQ(0, sd_create_full(self->fd, self->name, REGION_SZ, 1, 0600,
-				    variant->create_flags, NULL));
-	self->mfd = self->fd;
-	if (variant->rdonly) {
-		self->mfd = shmdev_open(O_RDWR);
-		ASSERT_GE(self->mfd, 0);
-		ASSERT_EQ(0, sd_attach_name(self->mfd, self->name,
-					    SHMDEV_ATTACH_RDONLY, &self->id));
-	}
+	ASSERT_EQ(0, sd_variant_region(self->name, REGION_SZ,
+				       variant->create_flags, variant->rdonly,
+				       &self->fd, &self->mfd, &self->id));
 }
 
 FIXTURE_TEARDOWN(pt)
