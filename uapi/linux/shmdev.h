@@ -79,10 +79,14 @@ struct shmdev_api {
 	__u32 max_channels;
 	__u32 page_size;
 	__u64 huge_page_size;
+	__u64 ctl_offset;
+	__u32 ctl_size;
+	__u32 ctl_channel_size;
 };
 
-/* Size of the first published struct shmdev_api, which is still accepted. */
+/* Sizes of earlier published struct shmdev_api, which are still accepted. */
 #define SHMDEV_API_SIZE_VER0	56
+#define SHMDEV_API_SIZE_VER1	64
 
 /* Open the region if the name exists (subject to permission) instead of EEXIST. */
 #define SHMDEV_CREATE_OPEN		_BITUL(0)
@@ -353,6 +357,122 @@ struct shmdev_ack {
 	__u64 channels;
 	__u64 pending;
 };
+
+/**
+ * struct shmdev_waitv - wait until any of several channels advances
+ * @channels: in: mask of channels to wait on (bit N = channel N), not
+ *	empty, no bit at or above the region's channel count (EINVAL).
+ * @seqs_ptr: in: user pointer to an array of __u64 indexed by channel:
+ *	entry N, read for every bit N of @channels, is the sequence the
+ *	caller has seen on channel N.  The array needs (index of the highest
+ *	bit of @channels) + 1 entries; it is only read (EFAULT).
+ * @timeout_ns: in: as &shmdev_wait.timeout_ns.
+ * @flags: in: %SHMDEV_WAIT_* flags.
+ * @__pad: must be zero.
+ * @advanced: out: the channels of @channels whose sequence differed from
+ *	the caller's when the wait ended (zero with ETIMEDOUT, when it is
+ *	still written).  Must be zero on input.
+ *
+ * Returns at once when a channel of @channels has already advanced, else
+ * sleeps until a NOTIFY (or a fast-path notify that wakes) on one of
+ * them, the timeout, or a signal, with the rules of %SHMDEV_IOC_WAIT.
+ * Like futex_waitv() for futexes: one sleep on up to 64 channels.
+ */
+struct shmdev_waitv {
+	__u64 channels;
+	__u64 seqs_ptr;
+	__u64 timeout_ns;
+	__u32 flags;
+	__u32 __pad;
+	__u64 advanced;
+};
+
+/**
+ * struct shmdev_poll_mask - choose the channels that make a file readable
+ * @channels: in: mask of channels (bit N = channel N); bits at or above
+ *	the region's channel count must be zero (EINVAL).  Zero is allowed:
+ *	the file then never polls readable.
+ * @previous: out: the mask before this call.  Must be zero on input.
+ *
+ * An attached file starts with all of its region's channels selected.
+ * poll()/select()/epoll report EPOLLIN while a selected channel's
+ * sequence differs from the file's acknowledged one; NOTIFYs on other
+ * channels neither make it readable nor wake its pollers.  So a process
+ * that notifies channel 0 and waits on channel 1 selects channel 1 only,
+ * and its own NOTIFYs never wake it.  ACK is unchanged: it reports and
+ * acknowledges any channel, selected or not.
+ */
+struct shmdev_poll_mask {
+	__u64 channels;
+	__u64 previous;
+};
+
+/**
+ * struct shmdev_ctl_channel - one channel's words in the control page
+ * @seq: the channel's sequence number, which INFO, WAIT and poll read.
+ *	NOTIFY adds 1 to it; so may any process that maps the control page
+ *	(the fast path), with an atomic add that is a full barrier.
+ * @waiters: tasks sleeping in WAIT or WAITV on the channel, plus attached
+ *	files that have been polled and select the channel (see
+ *	&struct shmdev_poll_mask).  Written by the kernel only.
+ * @__reserved: zero; room for later words.
+ *
+ * One 64-byte cache line per channel, so that notifiers of different
+ * channels do not share a line.
+ */
+struct shmdev_ctl_channel {
+	__u64 seq;
+	__u32 waiters;
+	__u32 __reserved[13];
+};
+
+/**
+ * struct shmdev_ctl_page - the layout of a region's control page
+ * @channel: one entry per channel; entries at or above the region's
+ *	channel count are zero and unused.
+ */
+struct shmdev_ctl_page {
+	struct shmdev_ctl_channel channel[SHMDEV_MAX_CHANNELS];
+};
+
+/* The mmap() offset of the control page; also in &shmdev_api.ctl_offset. */
+#define SHMDEV_CTL_OFFSET	(1ULL << 43)
+
+/**
+ * DOC: control page
+ *
+ * Each region has one page of channel state that userspace can map:
+ * mmap(NULL, &shmdev_api.ctl_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+ * &shmdev_api.ctl_offset) on an attached file.  It holds, for each
+ * channel, the sequence number itself (not a copy) and the count of
+ * recorded waiters (&struct shmdev_ctl_channel).  The length must be
+ * exactly &shmdev_api.ctl_size and the mapping MAP_SHARED (EINVAL); it is
+ * never executable, never grows, and is shared across fork().  A
+ * read-only attach maps it writable too: it holds no region data, and a
+ * read-only attach may NOTIFY anyway.  /proc/PID/maps shows it as
+ * /dev/shmdev.
+ *
+ * The fast path, which libshmdev's shmdev_ctl_*() functions implement:
+ *
+ *  - notify: atomically add 1 to @seq (a full barrier, e.g. a
+ *    sequentially consistent fetch-add), then read @waiters; only if it is
+ *    not zero call %SHMDEV_IOC_WAKE, which wakes without advancing.
+ *  - try-wait: read @seq (acquire); if it differs from the sequence the
+ *    caller has seen, the channel advanced: no system call.
+ *  - wait: try-wait, then %SHMDEV_IOC_WAIT (or WAITV) with the seen
+ *    sequence.  The kernel adds itself to @waiters and then issues a full
+ *    barrier before it reads @seq again, so of a notifier and a waiter
+ *    racing, either the notifier sees @waiters non-zero and wakes, or the
+ *    waiter sees the new @seq and does not sleep: no wake-up is lost.
+ *    poll() counts a polled file in @waiters the same way, so the fast
+ *    path wakes epoll too.
+ *
+ * The words are shared by every process that maps the page.  The kernel
+ * never trusts them for anything but the decision to sleep: a process that
+ * writes garbage into them can cause spurious or missed wake-ups among the
+ * region's users (who can all NOTIFY anyway), never a fault, a leak or an
+ * access to memory outside the page.
+ */
 
 /**
  * DOC: mmap
@@ -713,8 +833,22 @@ struct shmdev_map_run {
  * %SHMDEV_IOC_MAP: &struct shmdev_map, a region's page-table entries in
  * every process that maps it.
  *
- * Every ioctl returns 0 on success, or -1 with errno set.  NOTIFY, WAIT
- * and ACK need an attached file (ENXIO).
+ * %SHMDEV_IOC_POST: the argument is a channel index, not a pointer:
+ * advance that channel and wake its waiters, like NOTIFY without the
+ * argument struct (the new sequence is in the control page).
+ *
+ * %SHMDEV_IOC_WAKE: the argument is a channel index: wake the channel's
+ * waiters and pollers without advancing it, for a notifier that advanced
+ * the sequence in the control page itself (DOC: control page).
+ *
+ * %SHMDEV_IOC_WAITV: &struct shmdev_waitv, wait on several channels.
+ *
+ * %SHMDEV_IOC_POLL_MASK: &struct shmdev_poll_mask, choose the channels
+ * that make the file readable.
+ *
+ * Every ioctl returns 0 on success, or -1 with errno set.  NOTIFY, WAIT,
+ * ACK, POST, WAKE, WAITV and POLL_MASK need an attached file (ENXIO); a
+ * channel index at or above the region's channel count gives EINVAL.
  */
 
 #define SHMDEV_IOC_MAGIC	0xB6
@@ -729,5 +863,9 @@ struct shmdev_map_run {
 #define SHMDEV_IOC_WAIT		_IOWR(SHMDEV_IOC_MAGIC, 0x07, struct shmdev_wait)
 #define SHMDEV_IOC_ACK		_IOWR(SHMDEV_IOC_MAGIC, 0x08, struct shmdev_ack)
 #define SHMDEV_IOC_MAP		_IOWR(SHMDEV_IOC_MAGIC, 0x09, struct shmdev_map)
+#define SHMDEV_IOC_POST		_IO(SHMDEV_IOC_MAGIC, 0x0a)
+#define SHMDEV_IOC_WAKE		_IO(SHMDEV_IOC_MAGIC, 0x0b)
+#define SHMDEV_IOC_WAITV	_IOWR(SHMDEV_IOC_MAGIC, 0x0c, struct shmdev_waitv)
+#define SHMDEV_IOC_POLL_MASK	_IOWR(SHMDEV_IOC_MAGIC, 0x0d, struct shmdev_poll_mask)
 
 #endif /* _UAPI_LINUX_SHMDEV_H */

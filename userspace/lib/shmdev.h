@@ -27,6 +27,7 @@
 #ifndef LIBSHMDEV_SHMDEV_H
 #define LIBSHMDEV_SHMDEV_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -375,6 +376,190 @@ int shmdev_region_open(const char *name, uint64_t size,
  * (both are attempted).
  */
 int shmdev_region_close(struct shmdev_region *r);
+
+/* ---------------------------------------------------------------------
+ * Signalling without system calls: the control page (LIBSHMDEV_1.2)
+ *
+ * The region's channel sequences live in a page every attached process
+ * can map (DOC: control page in <linux/shmdev.h>).  A notify with nobody
+ * waiting, and a wait whose channel has already advanced, then cost no
+ * system call; the kernel is entered only to sleep or to wake a recorded
+ * waiter or poller.  These calls mix freely with shmdev_notify(),
+ * shmdev_wait(), poll() and epoll on the same region.
+ */
+
+/**
+ * struct shmdev_ctl - a region's control page, mapped by shmdev_ctl_map()
+ * @page: the mapping.
+ * @fd: the attached descriptor it was mapped through (not owned: it
+ *	must stay open while the calls below that enter the kernel are used).
+ * @nr_channels: the region's channel count.
+ */
+struct shmdev_ctl {
+	struct shmdev_ctl_page *page;
+	int fd;
+	uint32_t nr_channels;
+};
+
+/**
+ * shmdev_ctl_map() - map the control page of the region @fd is attached to
+ * @fd: an attached descriptor (read-only attaches too).
+ * @ctl: out: the mapping; release with shmdev_ctl_unmap().
+ *
+ * Errors: ENXIO (not attached), EOPNOTSUPP (a module older than 0.3.0,
+ * without a control page), and those of mmap(2).
+ */
+int shmdev_ctl_map(int fd, struct shmdev_ctl *ctl);
+
+/**
+ * shmdev_ctl_unmap() - unmap a control page
+ * @ctl: as filled by shmdev_ctl_map(); its page is set to NULL.
+ */
+int shmdev_ctl_unmap(struct shmdev_ctl *ctl);
+
+/**
+ * shmdev_post() - advance @channel and wake its waiters (SHMDEV_IOC_POST)
+ * @fd: an attached descriptor.
+ * @channel: the channel index.
+ *
+ * NOTIFY without the argument struct: cheaper, but it does not return
+ * the new sequence (read it from the control page).
+ */
+int shmdev_post(int fd, uint32_t channel);
+
+/**
+ * shmdev_wake() - wake @channel's waiters without advancing it (SHMDEV_IOC_WAKE)
+ * @fd: an attached descriptor.
+ * @channel: the channel index.
+ */
+int shmdev_wake(int fd, uint32_t channel);
+
+/**
+ * shmdev_waitv() - sleep until any channel of @channels advances (SHMDEV_IOC_WAITV)
+ * @fd: an attached descriptor.
+ * @channels: mask of channels, not empty.
+ * @seqs: the sequences seen, indexed by channel (entries for the bits of
+ *	@channels are read).
+ * @timeout_ns: as for shmdev_wait().
+ * @flags: 0 or SHMDEV_WAIT_ABSTIME.
+ * @advanced: out: the channels that had advanced when the wait ended;
+ *	written with ETIMEDOUT too (then 0).
+ */
+int shmdev_waitv(int fd, uint64_t channels, const uint64_t *seqs,
+		 uint64_t timeout_ns, unsigned int flags, uint64_t *advanced);
+
+/**
+ * shmdev_poll_mask() - choose the channels that make @fd poll readable
+ * @fd: an attached descriptor.
+ * @channels: the mask (0: never readable).
+ * @previous: out: the mask before.
+ */
+int shmdev_poll_mask(int fd, uint64_t channels, uint64_t *previous);
+
+/* The channel's words in the control page; NULL for a bad index. */
+static inline struct shmdev_ctl_channel *
+shmdev_ctl_channel(const struct shmdev_ctl *ctl, uint32_t channel)
+{
+	if (channel >= ctl->nr_channels)
+		return NULL;
+	return &ctl->page->channel[channel];
+}
+
+/**
+ * shmdev_ctl_seq() - read a channel's sequence, without a system call
+ * @ctl: a mapped control page.
+ * @channel: the channel index (below ctl->nr_channels: not checked).
+ *
+ * An acquire load: data the notifier wrote before it advanced the
+ * sequence is visible once the new sequence is seen.
+ */
+static inline uint64_t shmdev_ctl_seq(const struct shmdev_ctl *ctl,
+				      uint32_t channel)
+{
+	return __atomic_load_n(&ctl->page->channel[channel].seq,
+			       __ATOMIC_ACQUIRE);
+}
+
+/**
+ * shmdev_ctl_notify() - advance a channel; enter the kernel only to wake
+ * @ctl: a mapped control page.
+ * @channel: the channel index (EINVAL, set here, when out of range).
+ * @seq: out: the channel's new sequence (may be NULL).
+ *
+ * The add is sequentially consistent (a full barrier), so the read of
+ * the waiter count cannot pass it: a waiter that the read misses has not
+ * yet re-read the sequence in the kernel, and will see the new one.
+ */
+static inline int shmdev_ctl_notify(struct shmdev_ctl *ctl, uint32_t channel,
+				    uint64_t *seq)
+{
+	struct shmdev_ctl_channel *ch = shmdev_ctl_channel(ctl, channel);
+	uint64_t s;
+
+	if (!ch) {
+		errno = EINVAL;
+		return -1;
+	}
+	s = __atomic_add_fetch(&ch->seq, 1, __ATOMIC_SEQ_CST);
+	if (seq)
+		*seq = s;
+	if (__atomic_load_n(&ch->waiters, __ATOMIC_SEQ_CST))
+		return shmdev_wake(ctl->fd, channel);
+	return 0;
+}
+
+/**
+ * shmdev_ctl_trywait() - has a channel moved past @expected?  No system call
+ * @ctl: a mapped control page.
+ * @channel: the channel index (EINVAL when out of range).
+ * @expected: the sequence the caller has seen.
+ * @seq: out: the current sequence (may be NULL).
+ *
+ * Return: 0 when the sequence differs from @expected, -1 with errno
+ * EAGAIN when it does not.
+ */
+static inline int shmdev_ctl_trywait(const struct shmdev_ctl *ctl,
+				     uint32_t channel, uint64_t expected,
+				     uint64_t *seq)
+{
+	uint64_t s;
+
+	if (channel >= ctl->nr_channels) {
+		errno = EINVAL;
+		return -1;
+	}
+	s = shmdev_ctl_seq(ctl, channel);
+	if (seq)
+		*seq = s;
+	if (s == expected) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return 0;
+}
+
+/**
+ * shmdev_ctl_wait() - shmdev_wait() that sleeps only when it must
+ * @ctl: a mapped control page.
+ * @channel: the channel index.
+ * @expected: the sequence the caller has seen.
+ * @timeout_ns: as for shmdev_wait().
+ * @flags: 0 or SHMDEV_WAIT_ABSTIME.
+ * @seq: out: the current sequence (may be NULL); written with ETIMEDOUT.
+ *
+ * Returns at once, with no system call, when the sequence already
+ * differs from @expected; otherwise it is shmdev_wait().
+ */
+static inline int shmdev_ctl_wait(struct shmdev_ctl *ctl, uint32_t channel,
+				  uint64_t expected, uint64_t timeout_ns,
+				  unsigned int flags, uint64_t *seq)
+{
+	if (shmdev_ctl_trywait(ctl, channel, expected, seq) == 0)
+		return 0;
+	if (errno != EAGAIN)
+		return -1;
+	return shmdev_wait(ctl->fd, channel, expected, timeout_ns, flags, seq);
+}
 
 #ifdef __cplusplus
 }
