@@ -436,7 +436,7 @@ struct shmdev_ctl_page {
 };
 
 /* The mmap() offset of the control page; also in &shmdev_api.ctl_offset. */
-#define SHMDEV_CTL_OFFSET	(1ULL << 43)
+#define SHMDEV_CTL_OFFSET	_BITULL(43)
 
 /**
  * DOC: control page
