@@ -230,7 +230,8 @@ int open(const char *path, int flags, ...)
 		va_end(ap);
 	}
 	if (!strcmp(path, "/dev/shmdev")) {
-		fake_fd = real_open("/dev/null", O_RDONLY | O_CLOEXEC);
+		/* The caller's access mode: shmdev_ctl_map() looks at it. */
+		fake_fd = real_open("/dev/null", (flags & O_ACCMODE) | O_CLOEXEC);
 		return fake_fd;
 	}
 	return real_open(path, flags, mode);
@@ -329,6 +330,10 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	if ((uint64_t)off != SHMDEV_CTL_OFFSET || len != 4096 ||
 	    (flags & MAP_TYPE) != MAP_SHARED) {
 		errno = EINVAL;
+		return MAP_FAILED;
+	}
+	if ((prot & PROT_WRITE) && (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY) {
+		errno = EACCES;
 		return MAP_FAILED;
 	}
 	if (!fake_page) {
