@@ -1244,10 +1244,11 @@ static void fz_badcmd(int fd, int f)
 		while (dir == _IOC_DIR(kcmd));
 		break;
 	default:
-		/* API and INFO still take their first version's size. */
+		/* API and INFO still take their earlier versions' sizes. */
 		do
 			size = rnd(_IOC_SIZE(kcmd));
-		while ((kcmd == SHMDEV_IOC_API && size == SHMDEV_API_SIZE_VER0) ||
+		while ((kcmd == SHMDEV_IOC_API && (size == SHMDEV_API_SIZE_VER0 ||
+						   size == SHMDEV_API_SIZE_VER1)) ||
 		       (kcmd == SHMDEV_IOC_INFO && size == SHMDEV_INFO_SIZE_VER0));
 		break;
 	}
