@@ -1303,7 +1303,7 @@ TEST_F(leak, outputs_have_no_stray_bytes)
 	ASSERT_EQ(0, guarded_ioctl(fd, SHMDEV_IOC_API, &api, sizeof(api.s)));
 	memset(&eapi, 0, sizeof(eapi));
 	eapi.version = SHMDEV_API_VERSION;
-	eapi.ioctls = 0x3ff;
+	eapi.ioctls = 0x3fff;
 	eapi.create_flags = SHMDEV_CREATE_FLAGS_MASK;
 	eapi.attach_flags = SHMDEV_ATTACH_FLAGS_MASK;
 	eapi.wait_flags = SHMDEV_WAIT_FLAGS_MASK;
@@ -1311,6 +1311,9 @@ TEST_F(leak, outputs_have_no_stray_bytes)
 	eapi.max_channels = SHMDEV_MAX_CHANNELS;
 	eapi.page_size = page_size();
 	eapi.huge_page_size = 2u << 20;
+	eapi.ctl_offset = SHMDEV_CTL_OFFSET;
+	eapi.ctl_size = page_size();
+	eapi.ctl_channel_size = sizeof(struct shmdev_ctl_channel);
 	EXPECT_SAME_BYTES(eapi, api.s);
 	EXPECT_TRUE(guard_intact(&api, sizeof(api.s)));
 

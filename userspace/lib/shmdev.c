@@ -517,3 +517,125 @@ int shmdev_region_close(struct shmdev_region *r)
 		errno = e;
 	return ret;
 }
+
+/* ---------------------------------------------------------------------
+ * The control page (LIBSHMDEV_1.2)
+ */
+
+/*
+ * What shmdev_ctl_unmap() unmaps: struct shmdev_ctl does not record the
+ * length, and the kernel makes the control page exactly one page
+ * (shmdev_ctl_map() refuses any other size), which munmap() rounds to.
+ */
+static size_t ctl_len(void)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+
+	if (psz < (long)sizeof(struct shmdev_ctl_page))
+		return sizeof(struct shmdev_ctl_page);
+	return (size_t)psz;
+}
+
+int shmdev_ctl_map(int fd, struct shmdev_ctl *ctl)
+{
+	struct shmdev_info info;
+	struct shmdev_api api;
+	int prot = PROT_READ | PROT_WRITE, fl;
+	void *p;
+
+	if (!ctl) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (shmdev_api(fd, &api) < 0)
+		return -1;
+	/*
+	 * A module before 0.3.0 leaves the new fields zero (it copies back
+	 * only the struct it knows); a page laid out otherwise than
+	 * struct shmdev_ctl_page cannot be read through it either.
+	 */
+	if (!api.ctl_offset || api.ctl_size != ctl_len() ||
+	    api.ctl_channel_size != sizeof(struct shmdev_ctl_channel)) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	if ((uint64_t)(off_t)api.ctl_offset != api.ctl_offset) {
+		errno = EOVERFLOW;	/* a 32-bit off_t: build with 64-bit offsets */
+		return -1;
+	}
+	/* Needs an attached file: ENXIO here rather than from mmap(). */
+	if (shmdev_info_v1(fd, &info) < 0)
+		return -1;
+	/* A shared writable mapping needs a file open for writing. */
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0)
+		return -1;
+	if ((fl & O_ACCMODE) == O_RDONLY)
+		prot = PROT_READ;
+	p = mmap(NULL, api.ctl_size, prot, MAP_SHARED, fd,
+		 (off_t)api.ctl_offset);
+	if (p == MAP_FAILED)
+		return -1;
+	ctl->page = p;
+	ctl->fd = fd;
+	ctl->nr_channels = info.nr_channels;
+	ctl->rdonly = !(prot & PROT_WRITE);
+	return 0;
+}
+
+int shmdev_ctl_unmap(struct shmdev_ctl *ctl)
+{
+	if (!ctl || !ctl->page) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (munmap(ctl->page, ctl_len()) < 0)
+		return -1;
+	ctl->page = NULL;
+	return 0;
+}
+
+/* POST and WAKE take the channel index itself as the argument. */
+int shmdev_post(int fd, uint32_t channel)
+{
+	return ioctl(fd, SHMDEV_IOC_POST, (unsigned long)channel) < 0 ? -1 : 0;
+}
+
+int shmdev_wake(int fd, uint32_t channel)
+{
+	return ioctl(fd, SHMDEV_IOC_WAKE, (unsigned long)channel) < 0 ? -1 : 0;
+}
+
+int shmdev_waitv(int fd, uint64_t channels, const uint64_t *seqs,
+		 uint64_t timeout_ns, unsigned int flags, uint64_t *advanced)
+{
+	struct shmdev_waitv w;
+
+	memset(&w, 0, sizeof(w));
+	w.channels = channels;
+	w.seqs_ptr = (uint64_t)(uintptr_t)seqs;
+	w.timeout_ns = timeout_ns;
+	w.flags = flags;
+	if (ioctl(fd, SHMDEV_IOC_WAITV, &w) < 0) {
+		/* As WAIT: the kernel still writes the result on a timeout. */
+		if (errno == ETIMEDOUT && advanced)
+			*advanced = w.advanced;
+		return -1;
+	}
+	if (advanced)
+		*advanced = w.advanced;
+	return 0;
+}
+
+int shmdev_poll_mask(int fd, uint64_t channels, uint64_t *previous)
+{
+	struct shmdev_poll_mask m;
+
+	memset(&m, 0, sizeof(m));
+	m.channels = channels;
+	if (ioctl(fd, SHMDEV_IOC_POLL_MASK, &m) < 0)
+		return -1;
+	if (previous)
+		*previous = m.previous;
+	return 0;
+}

@@ -567,10 +567,14 @@ static inline int shmdev_ctl_wait(struct shmdev_ctl *ctl, uint32_t channel,
 				  uint64_t expected, uint64_t timeout_ns,
 				  unsigned int flags, uint64_t *seq)
 {
+	int e = errno;
+
 	if (shmdev_ctl_trywait(ctl, channel, expected, seq) == 0)
 		return 0;
 	if (errno != EAGAIN)
 		return -1;
+	/* The library leaves errno alone on success: undo trywait's EAGAIN. */
+	errno = e;
 	return shmdev_wait(ctl->fd, channel, expected, timeout_ns, flags, seq);
 }
 

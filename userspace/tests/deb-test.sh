@@ -43,7 +43,7 @@ check "shmdev-dkms: source, dkms.conf, modules-load.d" has shmdev-dkms \
 	"usr/src/shmdev-$v/module/main.c" "usr/src/shmdev-$v/uapi/linux/shmdev.h" \
 	usr/lib/modules-load.d/shmdev.conf "usr/share/doc/shmdev-dkms/copyright"
 check "libshmdev1: the shared library only" has libshmdev1 \
-	"usr/lib/$ma/libshmdev.so.1.1.0" "usr/lib/$ma/libshmdev.so.1"
+	"usr/lib/$ma/libshmdev.so.1.2.0" "usr/lib/$ma/libshmdev.so.1"
 check "libshmdev-dev: headers, .so, .a, .pc, man3, examples" has libshmdev-dev \
 	usr/include/shmdev.h usr/include/linux/shmdev.h "usr/lib/$ma/libshmdev.so" \
 	"usr/lib/$ma/libshmdev.a" "usr/lib/$ma/pkgconfig/libshmdev.pc" \

@@ -17,6 +17,12 @@
  * unprivileged caller sees it (no PFNs or raw entries, one hidden VMA);
  * FAKE_MAP=after: the same a little later (a new entry, a copy-on-write,
  * a dirty bit, a split PMD), for --diff.
+ *
+ * With $FAKE_CTL set, API reports a control page, mmap() of it gives an
+ * anonymous shared page, and POST, WAKE, WAIT, WAITV and POLL_MASK act on
+ * it as the kernel would for region "mailbox" (2 channels, no sleeping);
+ * fake_calls[_IOC_NR(cmd)] counts the ioctls, for tests that check which
+ * calls the library made.  FAKE_CTL=old: API as a module before 0.3.0.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -28,9 +34,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <linux/shmdev.h>
 
 static int fake_fd = -1;
+
+/* The control page of FAKE_CTL, and the ioctls made, by _IOC_NR. */
+static struct shmdev_ctl_page *fake_page;
+static uint64_t fake_poll_mask = 3;
+unsigned long fake_calls[32];
+
+#define FAKE_CHANNELS 2
 
 struct fake_run {
 	uint64_t off, pages, pgoff, pfn;	/* off: page index in the VMA */
@@ -216,7 +230,8 @@ int open(const char *path, int flags, ...)
 		va_end(ap);
 	}
 	if (!strcmp(path, "/dev/shmdev")) {
-		fake_fd = real_open("/dev/null", O_RDONLY | O_CLOEXEC);
+		/* The caller's access mode: shmdev_ctl_map() looks at it. */
+		fake_fd = real_open("/dev/null", (flags & O_ACCMODE) | O_CLOEXEC);
 		return fake_fd;
 	}
 	return real_open(path, flags, mode);
@@ -224,6 +239,117 @@ int open(const char *path, int flags, ...)
 
 int open64(const char *path, int flags, ...)
 	__attribute__((alias("open")));
+
+static int fake_fail(int e)
+{
+	errno = e;
+	return -1;
+}
+
+static int fake_api(struct shmdev_api *a, int old)
+{
+	a->version = SHMDEV_API_VERSION;
+	a->ioctls = old ? 0x1ff : 0x3fff;
+	a->max_channels = SHMDEV_MAX_CHANNELS;
+	a->page_size = 4096;
+	if (!old) {
+		a->ctl_offset = SHMDEV_CTL_OFFSET;
+		a->ctl_size = 4096;
+		a->ctl_channel_size = sizeof(struct shmdev_ctl_channel);
+	}
+	return 0;
+}
+
+/* The channels of @mask that moved past the caller's @seqs. */
+static int fake_waitv(struct shmdev_waitv *w)
+{
+	const uint64_t *seqs = (const uint64_t *)(uintptr_t)w->seqs_ptr;
+	unsigned int c;
+
+	if (!w->channels || w->channels >> FAKE_CHANNELS || w->flags ||
+	    w->__pad || w->advanced)
+		return fake_fail(EINVAL);
+	if (!seqs)
+		return fake_fail(EFAULT);
+	for (c = 0; c < FAKE_CHANNELS; c++)
+		if ((w->channels >> c & 1) &&
+		    fake_page->channel[c].seq != seqs[c])
+			w->advanced |= 1ULL << c;
+	return w->advanced ? 0 : fake_fail(ETIMEDOUT);
+}
+
+/* The control-page ioctls of FAKE_CTL; 1 when @req is none of them. */
+static int fake_ctl_ioctl(unsigned long req, void *arg)
+{
+	unsigned long ch = (unsigned long)arg;
+
+	if (req == SHMDEV_IOC_API)
+		return fake_api(arg, !strcmp(getenv("FAKE_CTL"), "old"));
+	if (req != SHMDEV_IOC_POST && req != SHMDEV_IOC_WAKE &&
+	    req != SHMDEV_IOC_WAIT && req != SHMDEV_IOC_WAITV &&
+	    req != SHMDEV_IOC_POLL_MASK)
+		return 1;
+	if (!fake_page)
+		return fake_fail(ENXIO);
+	if (req == SHMDEV_IOC_WAITV)
+		return fake_waitv(arg);
+	if (req == SHMDEV_IOC_POLL_MASK) {
+		struct shmdev_poll_mask *m = arg;
+
+		if (m->previous || m->channels >> FAKE_CHANNELS)
+			return fake_fail(EINVAL);
+		m->previous = fake_poll_mask;
+		fake_poll_mask = m->channels;
+		return 0;
+	}
+	if (req == SHMDEV_IOC_WAIT) {
+		struct shmdev_wait *w = arg;
+
+		if (w->channel >= FAKE_CHANNELS)
+			return fake_fail(EINVAL);
+		w->seq = fake_page->channel[w->channel].seq;
+		return 0;
+	}
+	if (ch >= FAKE_CHANNELS)
+		return fake_fail(EINVAL);
+	if (req == SHMDEV_IOC_POST)
+		__atomic_add_fetch(&fake_page->channel[ch].seq, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
+
+	if (!real_mmap)
+		real_mmap = (void *(*)(void *, size_t, int, int, int, off_t))
+			    dlsym(RTLD_NEXT, "mmap");
+	if (fd != fake_fd || fd < 0 || !getenv("FAKE_CTL"))
+		return real_mmap(addr, len, prot, flags, fd, off);
+	/* As the kernel: one page, shared, at exactly the offset. */
+	if ((uint64_t)off != SHMDEV_CTL_OFFSET || len != 4096 ||
+	    (flags & MAP_TYPE) != MAP_SHARED) {
+		errno = EINVAL;
+		return MAP_FAILED;
+	}
+	if ((prot & PROT_WRITE) && (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY) {
+		errno = EACCES;
+		return MAP_FAILED;
+	}
+	if (!fake_page) {
+		fake_page = real_mmap(NULL, len, PROT_READ | PROT_WRITE,
+				      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (fake_page == MAP_FAILED) {
+			fake_page = NULL;
+			return MAP_FAILED;
+		}
+	}
+	/* Later maps alias the first: a second view of the same page. */
+	return mremap(fake_page, 0, len, MREMAP_MAYMOVE);
+}
+
+void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+	__attribute__((alias("mmap")));
 
 int ioctl(int fd, unsigned long req, ...)
 {
@@ -239,6 +365,14 @@ int ioctl(int fd, unsigned long req, ...)
 	va_end(ap);
 	if (fd == fake_fd && fd >= 0) {
 		const char *map = getenv("FAKE_MAP");
+
+		fake_calls[_IOC_NR(req) & 31]++;
+		if (!e && getenv("FAKE_CTL")) {
+			int r = fake_ctl_ioctl(req, arg);
+
+			if (r <= 0)
+				return r;
+		}
 
 		if (!e && req == SHMDEV_IOC_LIST) {
 			static const uint64_t all[] = { 3, 7, 11, 12 };

@@ -39,7 +39,7 @@ usr/include/shmdev.h
 usr/lib/libshmdev.a
 usr/lib/libshmdev.so
 usr/lib/libshmdev.so.1
-usr/lib/libshmdev.so.1.1.0
+usr/lib/libshmdev.so.1.2.0
 usr/lib/pkgconfig/libshmdev.pc
 usr/share/bash-completion/completions/shmdevctl
 usr/share/doc/shmdev/examples/Makefile
@@ -68,18 +68,23 @@ check "libshmdev.pc follows PREFIX and LIBDIR" \
 	grep -qx 'libdir=/opt/shmdev/lib64' "$work/root2/opt/shmdev/lib64/pkgconfig/libshmdev.pc"
 
 # --- the library ------------------------------------------------------
-lib=$root/usr/lib/libshmdev.so.1.1.0
+lib=$root/usr/lib/libshmdev.so.1.2.0
 check "soname is libshmdev.so.1" \
 	bash -c "readelf -d '$lib' | grep -q 'Library soname: \[libshmdev.so.1\]'"
 exports=$(nm -D --defined-only "$lib" | awk '$2 == "T" { sub(/@.*/, "", $3); print $3 }' | sort -u)
+# The inline fast path (static inline) is not exported.
 public=$(grep -o '^[a-z].* \**shmdev_[a-z_]*(' "$top/userspace/lib/shmdev.h" |
-	 grep -o 'shmdev_[a-z_]*' | sort)
+	 grep -v '^static inline' | grep -o 'shmdev_[a-z_]*' | sort)
 check "exports exactly the functions of shmdev.h" [ "$exports" = "$public" ]
 check "symbols carry version LIBSHMDEV_1.0" \
 	bash -c "nm -D --defined-only '$lib' | grep -q 'shmdev_open@@LIBSHMDEV_1.0'"
 check "shmdev_info and shmdev_info_id: LIBSHMDEV_1.1, and 1.0 kept for the first struct" \
 	bash -c "nm -D --defined-only '$lib' | grep -c -e 'shmdev_info@LIBSHMDEV_1.0' -e 'shmdev_info@@LIBSHMDEV_1.1' \
 		-e 'shmdev_info_id@LIBSHMDEV_1.0' -e 'shmdev_info_id@@LIBSHMDEV_1.1' | grep -qx 4"
+check "the control page calls: LIBSHMDEV_1.2" \
+	bash -c "nm -D --defined-only '$lib' | grep -c -e 'shmdev_ctl_map@@LIBSHMDEV_1.2' -e 'shmdev_ctl_unmap@@LIBSHMDEV_1.2' \
+		-e 'shmdev_post@@LIBSHMDEV_1.2' -e 'shmdev_wake@@LIBSHMDEV_1.2' -e 'shmdev_waitv@@LIBSHMDEV_1.2' \
+		-e 'shmdev_poll_mask@@LIBSHMDEV_1.2' | grep -qx 6"
 check "libshmdev.pc says version $version" \
 	env PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_LIBDIR="$root/usr/lib/pkgconfig" \
 	bash -c "[ \"\$(pkg-config --modversion libshmdev)\" = '$version' ]"
@@ -298,6 +303,15 @@ EOC
 	check "LIBSHMDEV_1.0's shmdev_info_id writes only the first struct" \
 		bash -c "gcc -std=c11 -Wall -Werror -I'$root/usr/include' -o '$work/oldinfo' '$work/oldinfo.c' \
 			-L'$root/usr/lib' -lshmdev && LD_LIBRARY_PATH='$root/usr/lib' LD_PRELOAD='$fake' '$work/oldinfo'"
+
+	# The control page calls (LIBSHMDEV_1.2), on fakedev's page.
+	check "the control page calls build against the installed library" \
+		gcc -std=c11 -Wall -Wextra -Werror -I"$root/usr/include" -o "$work/ctl-test" \
+			"$top/userspace/tests/ctl-test.c" -L"$root/usr/lib" -lshmdev -ldl
+	check "shmdev_ctl_*: notify enters the kernel only to wake, wait only to sleep" \
+		env LD_LIBRARY_PATH="$root/usr/lib" LD_PRELOAD="$fake" FAKE_CTL=1 "$work/ctl-test"
+	check "shmdev_ctl_map: EOPNOTSUPP from a module without a control page" \
+		env LD_LIBRARY_PATH="$root/usr/lib" LD_PRELOAD="$fake" FAKE_CTL=old "$work/ctl-test" old
 
 	# shmdevctl map, from made-up snapshots (FAKE_MAP; see fakedev.c).
 	fm() { LD_PRELOAD=$fake FAKE_MAP=${FM:-1} run_ctl "$@"; }
