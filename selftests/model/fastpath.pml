@@ -30,6 +30,12 @@
  *                     without the re-read after queueing
  *   BUG_POLL_LOOK_FIRST  poll reads seq before it links the file and
  *                     counts it in waiters
+ *   BUG_MASK_LOOK_FIRST  (with POLL_MASK_LATE) POLL_MASK reads seq before
+ *                     its store of the new mask is visible
+ *
+ * POLL_MASK_LATE: the epoll consumer's file starts with the channel
+ * deselected (its first poll links it and counts nothing) and selects it
+ * with SHMDEV_IOC_POLL_MASK while the notifiers run.
  *
  * The model abstracts: 64-bit sequences (bounded here: they never wrap
  * in practice), timeouts and signals (each only ends a wait early),
@@ -62,6 +68,12 @@ bit state[WAITERS];
 
 /* The region's poll queue holds the file's link once it was polled. */
 bool linked;
+/* The file selects the channel (its POLL_MASK). */
+#ifdef POLL_MASK_LATE
+bool selected = false;
+#else
+bool selected = true;
+#endif
 /* The file's own poll queue holds epoll's entry (poll_wait()). */
 bool ep_queued;
 /* epoll's ready list: the file is on it. */
@@ -93,14 +105,15 @@ inline wake_channel()
 
 /*
  * wake_up_interruptible_poll(&region->poll_wq): the file's link forwards
- * to the file's queue, where ep_poll_callback() puts the file on the
- * ready list (and wakes epoll_wait(), which the ep_ready guard models).
+ * to the file's queue if the file selects the channel, and there
+ * ep_poll_callback() puts the file on the ready list (and wakes
+ * epoll_wait(), which the ep_ready guard models).
  */
 inline wake_poll()
 {
 	atomic {
 		if
-		:: linked && ep_queued -> ep_ready = true
+		:: linked && selected && ep_queued -> ep_ready = true
 		:: else -> skip
 		fi
 	}
@@ -219,7 +232,19 @@ proctype poller()
 	byte acked = 0, s;
 
 	ep_queued = true;		/* poll_wait(): queue first */
-#ifdef BUG_POLL_LOOK_FIRST
+#ifdef POLL_MASK_LATE
+	linked = true;			/* first poll: nothing selected, nothing counted */
+	/* SHMDEV_IOC_POLL_MASK selects the channel, under the file's lock */
+#ifdef BUG_MASK_LOOK_FIRST
+	waiters++;			/* then smp_mb__after_atomic() */
+	s = seq;			/* the read passed the mask's store */
+	selected = true;
+#else
+	selected = true;		/* the mask first, */
+	waiters++;			/* then the count, smp_mb__after_atomic() */
+	s = seq;
+#endif
+#elif defined(BUG_POLL_LOOK_FIRST)
 	s = seq;			/* looked before being counted */
 	linked = true;
 	waiters++;
