@@ -28,7 +28,9 @@
  * a wait that ends LATE_NS after the first such notify returned (woken by
  * a later one, or at a gap's end) counts as late, and one that times out
  * (TORTURE_WAIT_NS, long but finite) with its channel moved counts as
- * lost.  There must be none of either.  At the end the parent makes one
+ * lost.  There must be none of either.  A late wake-up while the whole
+ * guest stood still (the host did not run it: the parent's heartbeat,
+ * every millisecond, shows a STALL_NS gap) is reported, not counted.  At the end the parent makes one
  * last notify per channel; every consumer must reach exactly that
  * sequence, every channel's sequence must equal its message count, and
  * with every consumer gone the page must count no waiters.
@@ -53,6 +55,8 @@
 #define QUIET_MS		1000		/* no notify: nothing heals a lost wake-up */
 #define LATE_NS			(500 * 1000000ULL)
 #define RING			16384		/* completion times kept per channel */
+#define HB_RING			32768		/* heartbeats kept (1 ms apart) */
+#define STALL_NS		(200 * 1000000ULL)
 #define PLANTED_SECONDS		8
 #define LOG_MAX			16
 
@@ -87,6 +91,7 @@ struct consumer_stats {
 	__u64 idle;		/* timeouts with the channel unmoved */
 	__u64 lost;		/* timeouts with the channel moved: lost wake-ups */
 	__u64 late;		/* woken LATE_NS after a notify returned: lost too */
+	__u64 stalled;		/* as late, but the whole guest stood still */
 	__u64 bad;		/* wrong results */
 };
 
@@ -111,6 +116,9 @@ struct torture_shared {
 	int stop;		/* producers: stop now */
 	int finished;		/* final[] is set */
 	struct done_rec done[NCH][RING];
+	__u64 hb_n;		/* heartbeats so far */
+	__u64 hb_max;		/* the longest time between two */
+	__u64 hb[HB_RING];	/* when each was */
 	__u32 nlog;
 	struct consumer_stats cons[NCONS];
 	char log[LOG_MAX][128];
@@ -393,6 +401,30 @@ static void timed_out(struct actor *a, __u64 channels, const __u64 snap[NCH])
 }
 
 /*
+ * Did the guest stand still between @from and @to?  The parent beats
+ * every millisecond during the storm; a gap of STALL_NS between beats
+ * (the host did not run the guest, or nobody got a CPU) explains a late
+ * wake-up without a lost one.  No beats at all there counts as a stall.
+ */
+static bool stalled(struct torture_shared *sh, __u64 from, __u64 to)
+{
+	__u64 n = __atomic_load_n(&sh->hb_n, __ATOMIC_ACQUIRE), i, t;
+	__u64 later = to;
+
+	for (i = n; i > 0 && n - i < HB_RING; i--) {
+		t = __atomic_load_n(&sh->hb[(i - 1) % HB_RING], __ATOMIC_RELAXED);
+		if (t > to)
+			continue;
+		if (later - t > STALL_NS)
+			return true;
+		if (t < from)
+			return false;
+		later = t;
+	}
+	return true;
+}
+
+/*
  * A wait on @channels ended at @t1.  The first notify of each that began
  * after @snap must have woken it (or kept it from sleeping) as it
  * returned: if it returned LATE_NS before, its wake-up was lost and a
@@ -412,8 +444,11 @@ static void check_late(struct actor *a, __u64 channels, const __u64 snap[NCH],
 		if (d && d < t0)
 			d = t0;
 		if (d && t1 > d + LATE_NS) {
-			logf_count(a, &a->st->late,
-				   "LATE WAKE-UP: channel %u: notify %llu had returned %llu ms before",
+			bool still = stalled(a->sh, d, t1);
+
+			logf_count(a, still ? &a->st->stalled : &a->st->late,
+				   "%s: channel %u: notify %llu had returned %llu ms before",
+				   still ? "late in a guest stall" : "LATE WAKE-UP",
 				   ch, (unsigned long long)snap[ch],
 				   (unsigned long long)((t1 - d) / 1000000));
 			return;
@@ -686,19 +721,21 @@ static void report(struct __test_metadata *_metadata,
 	       (unsigned long long)sh->wakes,
 	       (unsigned long long)sh->by[BY_NOTIFY],
 	       (unsigned long long)sh->by[BY_POST]);
-	TH_LOG("%llu quiet gaps of %d ms; WAKEs left out by the planted bug: %llu",
+	TH_LOG("%llu quiet gaps of %d ms; WAKEs left out by the planted bug: %llu; "
+	       "longest time between heartbeats %llu ms",
 	       (unsigned long long)sh->gaps, QUIET_MS,
-	       (unsigned long long)sh->skipped);
+	       (unsigned long long)sh->skipped,
+	       (unsigned long long)(sh->hb_max / 1000000));
 	for (i = 0; i < NCONS; i++) {
 		c = &sh->cons[i];
 		TH_LOG("%-30s events %llu, in the page %llu, kernel waits %llu "
 		       "(slept %llu), idle timeouts %llu, lost wake-ups %llu "
-		       "(late %llu), bad %llu",
+		       "(late %llu; late in a stall, not counted: %llu), bad %llu",
 		       specs[i].what, (unsigned long long)c->events,
 		       (unsigned long long)c->fast, (unsigned long long)c->kernel,
 		       (unsigned long long)c->slept, (unsigned long long)c->idle,
 		       (unsigned long long)c->lost, (unsigned long long)c->late,
-		       (unsigned long long)c->bad);
+		       (unsigned long long)c->stalled, (unsigned long long)c->bad);
 	}
 	for (i = 0; i < sh->nlog && i < LOG_MAX; i++)
 		TH_LOG("%s", sh->log[i]);
@@ -738,15 +775,31 @@ static void check_channels(struct __test_metadata *_metadata,
 	}
 }
 
+/* Beat (see stalled()) for @ms milliseconds. */
+static void beat(struct torture_shared *sh, unsigned int ms)
+{
+	__u64 end = now_ns() + ms * 1000000ULL, t, n;
+
+	do {
+		t = now_ns();
+		n = sh->hb_n;
+		if (n && t - sh->hb[(n - 1) % HB_RING] > sh->hb_max)
+			sh->hb_max = t - sh->hb[(n - 1) % HB_RING];
+		__atomic_store_n(&sh->hb[n % HB_RING], t, __ATOMIC_RELAXED);
+		__atomic_store_n(&sh->hb_n, n + 1, __ATOMIC_RELEASE);
+		usleep(1000);
+	} while (t < end);
+}
+
 /* Storm for @secs, with a quiet gap after every burst. */
 static void storm(struct torture_shared *sh, unsigned int secs)
 {
 	__u64 end = now_ns() + secs * SEC;
 
 	while (now_ns() < end) {
-		usleep(BURST_MS * 1000);
+		beat(sh, BURST_MS);
 		__atomic_store_n(&sh->quiet, 1, __ATOMIC_SEQ_CST);
-		usleep(QUIET_MS * 1000);
+		beat(sh, QUIET_MS);
 		__atomic_store_n(&sh->quiet, 0, __ATOMIC_SEQ_CST);
 		inc(&sh->gaps);
 	}
