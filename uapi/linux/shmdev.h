@@ -56,13 +56,20 @@
  * @wait_flags: out: the %SHMDEV_WAIT_* flags supported.
  * @max_region_size: out: the largest @size CREATE accepts now, in bytes:
  *	the max_region_bytes module parameter rounded down to a multiple of
- *	the page size.
+ *	the page size, and never past %SHMDEV_CTL_OFFSET.
  * @max_channels: out: %SHMDEV_MAX_CHANNELS.
  * @page_size: out: the size regions are rounded up to (PAGE_SIZE).
  * @huge_page_size: out: the folio size of a %SHMDEV_CREATE_HUGE region,
  *	which its size is rounded up to (2 MiB on x86-64).  Added after the
  *	first version: a caller passing the first version's struct
  *	(%SHMDEV_API_SIZE_VER0 bytes) does not get it.
+ * @ctl_offset: out: the mmap() offset of the control page (see DOC:
+ *	control page), %SHMDEV_CTL_OFFSET; 0 from a module without one.
+ *	Added in 0.3.0, as are the fields after it: a caller passing the
+ *	0.2 struct (%SHMDEV_API_SIZE_VER1 bytes) does not get them.
+ * @ctl_size: out: the length of the control page mapping, in bytes.
+ * @ctl_channel_size: out: sizeof(struct shmdev_ctl_channel), the stride
+ *	of the channels in the control page.
  *
  * All output fields must be zero on input.  A program written against
  * a later version tests the bits it needs and falls back when they are
