@@ -9,9 +9,9 @@
  * has to wake anybody when that count is not zero.
  *
  * No wakeup is lost.  A notifier advances the sequence with a fully
- * ordered atomic and then reads the waiter count; a waiter adds itself
- * to the count, queues, and sets its task state (a full barrier) before it
- * reads the sequence.  Of the two, one must see the other's write: either
+ * ordered atomic and then reads the waiter count; a waiter sets its task
+ * state, adds itself to the count and the queue, and issues a full
+ * barrier before it reads the sequence.  Of the two, one must see the other's write: either
  * the notifier sees the waiter and wakes the queue, where the waiter is
  * by then (a wake that takes the queue's lock before the waiter queued
  * makes the waiter's later read see the new sequence), or the waiter sees
@@ -112,31 +112,79 @@ static u64 shmdev_slots_advanced(struct shmdev_region *region,
 	return advanced;
 }
 
-/* Count the caller as a waiter of each channel and queue it there. */
-static void shmdev_slots_queue(struct shmdev_region *region,
-			       struct shmdev_wait_slot *slots, u32 n)
+/*
+ * A sleeper's entry on a channel's queue is taken off the queue, and off
+ * the channel's waiter count, by the wake itself, as futex_wake() dequeues
+ * the waiters it wakes: a notifier that comes after the wake and before
+ * the sleeper has run sees no waiter, and stays in userspace.  Runs under
+ * the queue's lock.
+ */
+static int shmdev_slot_wake(struct wait_queue_entry *entry, unsigned int mode,
+			    int sync, void *key)
 {
+	struct shmdev_wait_slot *slot = container_of(entry,
+						     struct shmdev_wait_slot,
+						     entry);
+	int ret = default_wake_function(entry, mode, sync, key);
+
+	list_del_init_careful(&entry->entry);
+	atomic_dec(slot->waiters);
+	return ret;
+}
+
+/*
+ * Queue and count the caller on each slot's channel where a wake took it
+ * off.  The caller's task state is set first: a wake after this finds
+ * the caller on the queue and makes it runnable, so it cannot sleep
+ * uncounted.
+ */
+static void shmdev_slots_arm(struct shmdev_region *region,
+			     struct shmdev_wait_slot *slots, u32 n)
+{
+	struct wait_queue_head *wq;
+	unsigned long flags;
 	u32 i;
 
 	for (i = 0; i < n; i++) {
-		atomic_inc(shmdev_waiters(region, slots[i].channel));
-		init_waitqueue_func_entry(&slots[i].entry,
-					  default_wake_function);
-		slots[i].entry.private = current;
-		add_wait_queue(&region->channels[slots[i].channel].wq,
-			       &slots[i].entry);
+		wq = &region->channels[slots[i].channel].wq;
+		spin_lock_irqsave(&wq->lock, flags);
+		if (list_empty(&slots[i].entry.entry)) {
+			atomic_inc(slots[i].waiters);
+			__add_wait_queue(wq, &slots[i].entry);
+		}
+		spin_unlock_irqrestore(&wq->lock, flags);
 	}
 }
 
-static void shmdev_slots_unqueue(struct shmdev_region *region,
-				 struct shmdev_wait_slot *slots, u32 n)
+/* Take the caller off the queues and counts where no wake did. */
+static void shmdev_slots_disarm(struct shmdev_region *region,
+				struct shmdev_wait_slot *slots, u32 n)
+{
+	struct wait_queue_head *wq;
+	unsigned long flags;
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		wq = &region->channels[slots[i].channel].wq;
+		spin_lock_irqsave(&wq->lock, flags);
+		if (!list_empty(&slots[i].entry.entry)) {
+			list_del_init(&slots[i].entry.entry);
+			atomic_dec(slots[i].waiters);
+		}
+		spin_unlock_irqrestore(&wq->lock, flags);
+	}
+}
+
+static void shmdev_slots_init(struct shmdev_region *region,
+			      struct shmdev_wait_slot *slots, u32 n)
 {
 	u32 i;
 
 	for (i = 0; i < n; i++) {
-		remove_wait_queue(&region->channels[slots[i].channel].wq,
-				  &slots[i].entry);
-		atomic_dec(shmdev_waiters(region, slots[i].channel));
+		init_waitqueue_func_entry(&slots[i].entry, shmdev_slot_wake);
+		slots[i].entry.private = current;
+		INIT_LIST_HEAD(&slots[i].entry.entry);
+		slots[i].waiters = shmdev_waiters(region, slots[i].channel);
 	}
 }
 
@@ -149,12 +197,15 @@ static int shmdev_slots_sleep(struct shmdev_region *region,
 	bool timed_out = false;
 
 	for (;;) {
-		/*
-		 * A full barrier: the waiter counts raised above are visible
-		 * before the sequences are read (the notifier's side is in
-		 * shmdev_channel_notify() and the fast path).
-		 */
 		set_current_state(TASK_INTERRUPTIBLE);
+		shmdev_slots_arm(region, slots, n);
+		/*
+		 * The waiter counts raised above are visible before the
+		 * sequences are read; the notifier's side is the other way
+		 * round (shmdev_channel_notify() and the fast path).  A full
+		 * smp_mb(): a lock release came after the last count.
+		 */
+		smp_mb();
 		*advanced = shmdev_slots_advanced(region, slots, n);
 		if (*advanced)
 			return 0;
@@ -186,6 +237,9 @@ static int shmdev_slots_sleep(struct shmdev_region *region,
  *
  * Returns without counting itself as a waiter when a channel has already
  * advanced: that is the common case, and costs one read per channel.
+ * Else the caller counts as a waiter of each channel until a wake takes
+ * it off that channel (and queues it again if it must sleep on) or the
+ * wait ends.
  * A signal ends a wait with a relative timeout with -EINTR: restarting it
  * would start the timeout again.  Waits with a deadline, or none, can be
  * restarted (-ERESTARTSYS) without ever waiting longer than asked.
@@ -205,11 +259,11 @@ int shmdev_channels_wait(struct shmdev_region *region,
 		return 0;
 
 	bounded = shmdev_wait_deadline(timeout_ns, abstime, &deadline);
-	shmdev_slots_queue(region, slots, n);
+	shmdev_slots_init(region, slots, n);
 	ret = shmdev_slots_sleep(region, slots, n, bounded, abstime, deadline,
 				 advanced);
 	__set_current_state(TASK_RUNNING);
-	shmdev_slots_unqueue(region, slots, n);
+	shmdev_slots_disarm(region, slots, n);
 	return ret;
 }
 

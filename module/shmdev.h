@@ -63,11 +63,14 @@ struct shmdev_channel {
 /**
  * struct shmdev_wait_slot - one channel a WAIT or WAITV sleeps on
  * @entry: the sleeper's entry on the channel's wait queue.
+ * @waiters: the channel's waiter count, which the sleeper is on while
+ *	@entry is queued.
  * @expected: the sequence the caller has seen.
  * @channel: a valid channel index.
  */
 struct shmdev_wait_slot {
 	struct wait_queue_entry entry;
+	atomic_t *waiters;
 	u64 expected;
 	u32 channel;
 };
