@@ -154,10 +154,14 @@ u64 shmdev_file_poll_mask(struct shmdev_file *sf, struct shmdev_region *region,
 	if (sf->poll_linked) {
 		shmdev_poll_count(region, channels & ~previous, 1);
 		shmdev_poll_count(region, previous & ~channels, -1);
-		/* Count first, as poll does: then read the sequences. */
-		smp_mb__after_atomic();
 	}
 	WRITE_ONCE(sf->poll_channels, channels);
+	/*
+	 * The count and the mask before the sequences, as poll counts before
+	 * it reads: a notifier advances, then reads the count and (in
+	 * shmdev_poll_forward()) the mask.  One of the two sees the other.
+	 */
+	smp_mb();
 	pending = shmdev_file_pending(sf, region, channels & ~previous);
 	spin_unlock(&sf->ack_lock);
 	/* A channel selected now may already be pending: tell the pollers. */

@@ -28,6 +28,9 @@
  *                     visible (a relaxed or release add)
  *   BUG_NO_RECHECK    kernel WAIT sleeps on its first look at seq,
  *                     without the re-read after queueing
+ *   BUG_ARM_FIRST     kernel WAIT queues itself before it sets its task
+ *                     state, so a wake in between is lost while it has
+ *                     taken the task off the queue and the count
  *   BUG_POLL_LOOK_FIRST  poll reads seq before it links the file and
  *                     counts it in waiters
  *   BUG_MASK_LOOK_FIRST  (with POLL_MASK_LATE) POLL_MASK reads seq before
@@ -84,8 +87,10 @@ byte claimed;
 
 /*
  * wake_up_interruptible_all(&ch->wq): under the queue's lock, every
- * queued task becomes RUNNING (try_to_wake_up).  A task that is not yet
- * queued is not woken: it must see the new seq when it re-reads.
+ * queued task becomes RUNNING (try_to_wake_up), and shmdev_slot_wake()
+ * takes it off the queue and off waiters, as futex_wake() dequeues.  A
+ * task that is not yet queued is not woken: it must see the new seq
+ * when it re-reads.
  */
 inline wake_channel()
 {
@@ -94,7 +99,10 @@ inline wake_channel()
 		do
 		:: k < WAITERS ->
 			if
-			:: queued[k] -> state[k] = RUNNING
+			:: queued[k] ->
+				state[k] = RUNNING;
+				queued[k] = false;
+				waiters--
 			:: else -> skip
 			fi;
 			k++
@@ -158,8 +166,11 @@ proctype notifier()
 }
 
 /*
- * SHMDEV_IOC_WAIT(expected), as the kernel runs it for task @me;
- * returns the sequence it saw in @s.
+ * SHMDEV_IOC_WAIT(expected), as the kernel runs it for task @me
+ * (shmdev_channels_wait()); returns the sequence it saw in @s.  Each
+ * round sets the task state, then arms: queues and counts the task again
+ * if a wake took it off (under the queue's lock), then smp_mb(), then
+ * re-reads seq.
  */
 inline kernel_wait(me, expected, s)
 {
@@ -167,20 +178,28 @@ inline kernel_wait(me, expected, s)
 	if
 	:: s != expected -> skip	/* advanced already: no registration */
 	:: else ->
-#ifdef BUG_WAIT_NO_MB
-		s = seq;		/* the re-read passed the increment */
-		waiters++;
-#else
-		waiters++;		/* then smp_mb(): store -> load order */
-#endif
 		do
-		:: atomic {		/* prepare_to_wait(), under the queue lock */
-			queued[me] = true;
-			state[me] = SLEEPING
-		   };
+		:: skip;
+#ifndef BUG_ARM_FIRST
+			state[me] = SLEEPING;	/* set_current_state() */
+#endif
+#ifdef BUG_WAIT_NO_MB
+			s = seq;		/* the re-read passed the count */
+#endif
+			atomic {		/* shmdev_slots_arm() */
+				if
+				:: !queued[me] ->
+					queued[me] = true;
+					waiters++
+				:: else -> skip
+				fi
+			};
+#ifdef BUG_ARM_FIRST
+			state[me] = SLEEPING;	/* a wake before this is lost */
+#endif
 #ifndef BUG_WAIT_NO_MB
 #ifndef BUG_NO_RECHECK
-			s = seq;	/* set_current_state()'s barrier before */
+			s = seq;		/* after smp_mb() */
 #endif
 #endif
 			if
@@ -193,11 +212,15 @@ inline kernel_wait(me, expected, s)
 #endif
 			fi
 		od;
-		atomic {		/* finish_wait() */
-			queued[me] = false;
-			state[me] = RUNNING
-		};
-		waiters--
+		atomic {		/* shmdev_slots_disarm() */
+			state[me] = RUNNING;
+			if
+			:: queued[me] ->
+				queued[me] = false;
+				waiters--
+			:: else -> skip
+			fi
+		}
 	fi
 }
 
@@ -236,12 +259,12 @@ proctype poller()
 	linked = true;			/* first poll: nothing selected, nothing counted */
 	/* SHMDEV_IOC_POLL_MASK selects the channel, under the file's lock */
 #ifdef BUG_MASK_LOOK_FIRST
-	waiters++;			/* then smp_mb__after_atomic() */
+	waiters++;
 	s = seq;			/* the read passed the mask's store */
 	selected = true;
 #else
-	selected = true;		/* the mask first, */
-	waiters++;			/* then the count, smp_mb__after_atomic() */
+	waiters++;			/* the count, */
+	selected = true;		/* the mask, then smp_mb() */
 	s = seq;
 #endif
 #elif defined(BUG_POLL_LOOK_FIRST)
