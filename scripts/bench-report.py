@@ -3,12 +3,15 @@
 results.md and SVG plots (bench/README.md says what is measured).
 
 Usage: bench-report.py --out DIR [--machine TEXT] [--command TEXT]
-                       [--date YYYY-MM-DD] LOG...
+                       [--date YYYY-MM-DD] [--readme README.md] LOG...
 
 Each LOG (plain or .gz) is one boot's serial console.  Lines read:
   BENCH-INFO kernel=K ...           the guest's kernel
   BENCH rep=R wl=W impl=I n=N ns=X [pN=..] [key=value...]
   BENCH-SKIP / BENCH-FAIL / BENCH-DMESG   reported as they are
+  BENCH-HOST load1=L                the host's load when the boot ended
+With --readme, the goals table replaces what is between the
+bench-results markers of that file (the README's Performance section).
 Ratios are paired: for each rep, shmdev's ns over the peer's ns in the
 same rep of the same boot; the tables give the median and range of
 those per-rep ratios.  Exit status 1 when no measurement was found.
@@ -68,7 +71,7 @@ GOALS = [
 KFRAC_LIMIT = 0.001
 MIN_REPS = 12
 
-LINE_RE = re.compile(r"(BENCH(?:-SKIP|-FAIL|-INFO|-DMESG)?) (.*)$")
+LINE_RE = re.compile(r"(BENCH(?:-SKIP|-FAIL|-INFO|-DMESG|-HOST)?) (.*)$")
 
 
 def open_log(path):
@@ -96,6 +99,7 @@ def num(v):
 def parse_logs(paths):
     """Records, skips, failures and dmesg lines of all boots."""
     recs, skips, fails, dmesg, kernels = [], [], [], [], {}
+    loads = []
     for boot_no, path in enumerate(paths):
         kernel, boot, clock = "unknown", boot_no, None
         with open_log(path) as f:
@@ -109,6 +113,9 @@ def parse_logs(paths):
                                   "line": rest})
                     continue
                 kv = parse_kv(rest)
+                if tag == "BENCH-HOST":
+                    loads.append(float(kv.get("load1", "nan")))
+                    continue
                 if tag == "BENCH-INFO":
                     kernel = kv.get("kernel", kernel)
                     if "boot" in kv:
@@ -129,7 +136,7 @@ def parse_logs(paths):
                     skips.append(dict(kv, kernel=kernel))
                 else:
                     fails.append(dict(kv, kernel=kernel))
-    return recs, skips, fails, dmesg, kernels
+    return recs, skips, fails, dmesg, kernels, loads
 
 
 def summary(values):
@@ -226,6 +233,8 @@ def markdown(meta, summ, goal_rows, skips, fails, dmesg):
            f"- Kernels: {', '.join(sorted(summ))}",
            f"- Command: `{meta['command']}`",
            f"- Boots per kernel: {meta['boots']}; measurements: {meta['records']}",
+           f"- Host load average (1 min) when each boot ended: {meta['host_load']} "
+           "(the host has 2 CPUs; above about 2 other work competed with the guest)",
            "- Figures are times (lower is better).  A ratio is shmdev's time over the peer's "
            "in the same rep of the same boot; the tables give the median of those paired "
            "ratios and their range (min-max).  Under TCG only ratios mean anything, "
@@ -439,6 +448,53 @@ def scale_svg(kernel, summ):
                    f"scale: cost per operation against N, {kernel}")
 
 
+README_BEGIN = "<!-- bench-results-begin: made by scripts/bench-report.py -->"
+README_END = "<!-- bench-results-end -->"
+
+
+def readme_section(meta, goal_rows, where):
+    """The goals, one column per kernel, for the README's Performance section."""
+    kernels = sorted({g["kernel"] for g in goal_rows})
+    out = [f"Measured {meta['date']} on {meta['machine']} with `{meta['command']}`; "
+           f"boots per kernel: {meta['boots']}; host load average "
+           f"{meta['host_load']}. Full tables and plots: [{where}/results.md]"
+           f"({where}/results.md).", "",
+           "| goal | " + " | ".join(kernels) + " |",
+           "|---|" + "---|" * len(kernels)]
+    for gid in [g[0] for g in GOALS] + ["ring-kfrac"]:
+        rows = {g["kernel"]: g for g in goal_rows if g["id"] == gid}
+        text = next(iter(rows.values()))["goal"]
+        cells = []
+        for k in kernels:
+            g = rows.get(k)
+            s = g["summary"] if g else None
+            if not s:
+                cells.append("not measured")
+            elif gid == "ring-kfrac":
+                cells.append(f"{s['median'] * 100:.3f} %: {g['verdict']}")
+            else:
+                cells.append(f"{s['median']:.2f}x ({s['min']:.2f}-{s['max']:.2f}): "
+                             f"{g['verdict']}")
+        out.append(f"| {text} | " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
+
+
+def update_readme(path, section):
+    text = open(path).read()
+    # The begin marker's comment text may vary: match up to its line's end.
+    b = text.find(README_BEGIN.split(":")[0])
+    e = text.find(README_END)
+    if b < 0 or e < b:
+        print(f"bench-report.py: {path} has no {README_BEGIN} ... {README_END} "
+              "markers; README not updated", file=sys.stderr)
+        return False
+    b = text.index("\n", b) + 1
+    text = text[:b] + section + text[e:]
+    with open(path, "w") as f:
+        f.write(text)
+    return True
+
+
 def slug(s):
     return re.sub(r"[^A-Za-z0-9.]+", "-", s).strip("-")
 
@@ -450,13 +506,14 @@ def main():
     ap.add_argument("--command", default="make bench")
     ap.add_argument("--date", default=datetime.datetime.now(datetime.timezone.utc)
                     .strftime("%Y-%m-%d"))
+    ap.add_argument("--readme", help="README to update between the bench-results markers")
     ap.add_argument("logs", nargs="+", help="console logs (plain or .gz)")
     a = ap.parse_args()
     for p in a.logs:
         if not os.path.isfile(p):
             print(f"bench-report.py: no log file {p}", file=sys.stderr)
             return 2
-    recs, skips, fails, dmesg, kernels = parse_logs(a.logs)
+    recs, skips, fails, dmesg, kernels, loads = parse_logs(a.logs)
     if not recs:
         print("bench-report.py: no BENCH lines in the logs (did the guest run "
               "shmdev-bench? see the logs' ends)", file=sys.stderr)
@@ -465,8 +522,10 @@ def main():
     grows = goals(by)
     boots = ", ".join(f"{k}: {len(v['boots'])} (clock {v['clocksource']})"
                       for k, v in sorted(kernels.items()))
+    loads = [x for x in loads if x == x]
     meta = {"date": a.date, "machine": a.machine, "command": a.command,
-            "boots": boots, "records": len(recs)}
+            "boots": boots, "records": len(recs),
+            "host_load": (f"{min(loads):.1f}-{max(loads):.1f}" if loads else "not recorded")}
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "results.json"), "w") as f:
         json.dump({"meta": meta, "goals": grows, "summary": summ, "records": recs,
@@ -487,6 +546,11 @@ def main():
     md += "\n## Plots\n\n" + "\n".join(f"![{p}]({p})" for p in plots) + "\n"
     with open(os.path.join(a.out, "results.md"), "w") as f:
         f.write(md)
+    if a.readme:
+        where = os.path.relpath(os.path.abspath(a.out),
+                                os.path.dirname(os.path.abspath(a.readme)))
+        if not update_readme(a.readme, readme_section(meta, grows, where)):
+            return 1
     return 0
 
 

@@ -11,7 +11,9 @@
 # scripts/bench-report.py turns them into results.json, results.md and
 # SVG plots there.  SHMDEV_BENCH_QUICK=1: one boot, one rep, a tenth of
 # the work (a smoke run; results to a scratch directory unless
-# SHMDEV_BENCH_OUT is set).  SHMDEV_BENCH_WORKLOADS: a subset of
+# SHMDEV_BENCH_OUT is set).  A full run whose results go under
+# bench/results/ also rewrites the README's Performance section (between
+# its bench-results markers) from them.  SHMDEV_BENCH_WORKLOADS: a subset of
 # "micro pingpong ring bulk create scale".
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -77,6 +79,8 @@ boot_once() { # LINE BOOT LOG
 		"$TOP/scripts/boot.sh" "$KVER" "$KIMAGE" "$image" lab </dev/null \
 		>/dev/null 2>&1 || qrc=$?
 	cp "$CACHE/logs/$KVER-lab.log" "$log" 2>/dev/null || : >"$log"
+	# Other work on the host slows the guest's vCPUs unevenly: keep the load.
+	echo "BENCH-HOST boot=$boot load1=$(cut -d' ' -f1 /proc/loadavg)" >>"$log"
 	grep -q '^SHMDEV-BENCH-END' "$log" || {
 		note "boot $boot on $KVER ended early (QEMU status $qrc); end of its log:"
 		tail -n 15 "$log" | sed 's/^/   /' >&2
@@ -97,7 +101,10 @@ for line in $kernels; do
 	done
 done
 gzip -9 -f "$out"/raw/*.log
-python3 "$TOP/scripts/bench-report.py" --out "$out" \
+# A full run into the tree's results makes the README's Performance section.
+readme=()
+[ -n "$quick" ] || [ "${out#"$TOP"/bench/results/}" = "$out" ] || readme=(--readme "$TOP/README.md")
+python3 "$TOP/scripts/bench-report.py" --out "$out" "${readme[@]}" \
 	--machine "$machine, $(nproc) host CPUs, QEMU TCG multi-threaded, 2 vCPUs, 1 GB" \
 	--command "make bench${quick:+ (SHMDEV_BENCH_QUICK=1)}" "$out"/raw/*.log.gz ||
 	die "bench-report.py failed"

@@ -5,8 +5,9 @@
 # workload in quick mode (shmdev's rows skip without the module: the
 # peers' rows must appear), and run scripts/bench-report.py on a canned
 # guest log (bench/tests/canned.log), checking that the JSON parses, the
-# Markdown has the goals table with a verdict on every row and the plots
-# are SVG.  Prints "ok N - ..." per check; exits 1 on any failure.
+# Markdown has the goals table with a verdict on every row, the plots
+# are SVG and --readme rewrites only the marked section.  Prints
+# "ok N - ..." per check; exits 1 on any failure.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=${1:-$(mktemp -d)}
@@ -42,6 +43,11 @@ check "every goal row has a verdict" bash -c \
 	"grep -c '^| .* | \\(met\\|NOT met\\|not measured\\)' '$tmp/out/results.md' | grep -qx 14"
 check "the plots are SVG" bash -c \
 	"ls '$tmp/out'/*.svg >/dev/null && for f in '$tmp/out'/*.svg; do head -c 4 \"\$f\" | grep -q '<svg' || exit 1; done"
+check "--readme replaces only what is between the markers" bash -c \
+	"printf 'head\\n<!-- bench-results-begin: x -->\\nold\\n<!-- bench-results-end -->\\ntail\\n' >'$tmp/R.md' &&
+	 python3 '$top/scripts/bench-report.py' --out '$tmp/o3' --readme '$tmp/R.md' '$top/bench/tests/canned.log' &&
+	 head -n1 '$tmp/R.md' | grep -qx head && tail -n1 '$tmp/R.md' | grep -qx tail &&
+	 ! grep -qx old '$tmp/R.md' && grep -q '^| NOTIFY, no waiter' '$tmp/R.md'"
 check "a log without BENCH lines exits 1" bash -c \
 	"echo nothing >'$tmp/empty.log'; python3 '$top/scripts/bench-report.py' --out '$tmp/o2' '$tmp/empty.log'; [ \$? -eq 1 ]"
 echo "1..$n"
