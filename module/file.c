@@ -51,8 +51,11 @@ static int shmdev_release(struct inode *inode, struct file *file)
  * @sf: the file's state, found unattached under @sf->lock.
  * @rfile: the attach's region file (shmdev_backing_file()); its reference,
  *	and the region reference it holds, pass to @sf.
+ * @acked: from shmdev_acked_alloc() for the region's channel count; passes
+ *	to @sf.
  */
-void shmdev_file_attach(struct shmdev_file *sf, struct file *rfile)
+void shmdev_file_attach(struct shmdev_file *sf, struct file *rfile,
+			u64 *acked)
 {
 	struct shmdev_region *region = rfile->private_data;
 
@@ -60,7 +63,7 @@ void shmdev_file_attach(struct shmdev_file *sf, struct file *rfile)
 
 	sf->region_file = rfile;
 	sf->rdonly = !(rfile->f_mode & FMODE_WRITE);
-	shmdev_file_ack_init(sf, region);
+	shmdev_file_ack_init(sf, region, acked);
 	atomic_inc(&region->nr_attached);
 	shmdev_region_stamp(region, true);
 	/* Publish; pairs with smp_load_acquire() in shmdev_file_region(). */
@@ -84,13 +87,19 @@ static unsigned long shmdev_get_unmapped_area(struct file *file,
 						pgoff, flags);
 }
 
-/* The VMA moves to the attach's region file (see backing.c). */
+/*
+ * The control page at its offset (ctl.c); else the region, whose VMA
+ * moves to the attach's region file (see backing.c).
+ */
 static int shmdev_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct shmdev_file *sf = file->private_data;
+	struct shmdev_region *region = shmdev_file_region(sf);
 
-	if (!shmdev_file_region(sf))
+	if (!region)
 		return -ENXIO;
+	if (vma->vm_pgoff == SHMDEV_CTL_OFFSET >> PAGE_SHIFT)
+		return shmdev_ctl_mmap(region, vma);
 	return shmdev_backing_mmap(sf->region_file, vma);
 }
 

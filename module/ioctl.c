@@ -4,12 +4,17 @@
  *
  * Handlers see a kernel copy of the argument: the dispatcher copies it in
  * before and out after, so no handler touches user memory while holding a
- * lock (LIST, which writes an array, does so with no lock held).  Before a
- * handler runs, the dispatcher writes the argument back unchanged, so that
- * an argument the caller cannot write fails with EFAULT before CREATE,
- * ATTACH or NOTIFY has done anything that the caller could not learn of.
+ * lock (LIST, which writes an array, and WAITV, which reads one, do so with
+ * no lock held).  Before a handler with side effects runs, the dispatcher
+ * writes the argument back unchanged, so that an argument the caller
+ * cannot write fails with EFAULT before CREATE, ATTACH, NOTIFY, ACK or
+ * POLL_MASK has done anything that the caller could not learn of.
+ *
+ * POST and WAKE take their channel as the argument value: the cheapest
+ * form an ioctl has, with no copy at all, for the paths that notify.
  */
 #include <linux/bitops.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/nospec.h>
 #include <linux/pid.h>
@@ -66,11 +71,6 @@ static struct shmdev_region *shmdev_attached(struct file *file)
 	return shmdev_file_region(file->private_data);
 }
 
-static u64 shmdev_channel_mask(const struct shmdev_region *region)
-{
-	return region->nr_channels == 64 ? ~0ULL : BIT_ULL(region->nr_channels) - 1;
-}
-
 /* A valid channel index, clamped against speculation; -EINVAL if not. */
 static int shmdev_check_channel(const struct shmdev_region *region, u32 *channel)
 {
@@ -99,8 +99,12 @@ static int shmdev_create_args(const struct shmdev_create *arg,
 	if (!arg->size || !arg->nr_channels ||
 	    arg->nr_channels > SHMDEV_MAX_CHANNELS || (arg->mode & ~0777))
 		return -EINVAL;
-	/* MAX_LFS_FILESIZE first, so that rounding up cannot overflow. */
-	if (arg->size > MAX_LFS_FILESIZE || round_up(arg->size, unit) > max)
+	/*
+	 * MAX_LFS_FILESIZE first, so that rounding up cannot overflow; no
+	 * region reaches the control page's mmap() offset.
+	 */
+	if (arg->size > MAX_LFS_FILESIZE ||
+	    round_up(arg->size, unit) > min_t(u64, max, SHMDEV_CTL_OFFSET))
 		return -E2BIG;
 
 	args->name = arg->name;
@@ -116,7 +120,9 @@ static int shmdev_ioc_create(struct file *file, void *data)
 	struct shmdev_file *sf = file->private_data;
 	struct shmdev_create *arg = data;
 	struct shmdev_region_args args;
+	struct shmdev_region *region;
 	struct file *rfile;
+	u64 *acked;
 	bool created;
 	int err;
 
@@ -125,10 +131,16 @@ static int shmdev_ioc_create(struct file *file, void *data)
 		return err;
 	if (!sf->writable)
 		return -EBADF;
+	/* Before anything is created: a new region has this many channels. */
+	acked = shmdev_acked_alloc(args.nr_channels);
+	if (!acked)
+		return -ENOMEM;
 
 	/* A CREATE may hold it while it fills a large region: stay killable. */
-	if (mutex_lock_killable(&sf->lock))
-		return -EINTR;
+	if (mutex_lock_killable(&sf->lock)) {
+		err = -EINTR;
+		goto out_free;
+	}
 	if (sf->region) {
 		err = -EBUSY;
 		goto out_unlock;
@@ -139,12 +151,26 @@ static int shmdev_ioc_create(struct file *file, void *data)
 		err = PTR_ERR(rfile);
 		goto out_unlock;
 	}
+	region = rfile->private_data;
+	if (region->nr_channels > args.nr_channels) {
+		/* An existing region was opened: failing changes nothing. */
+		kfree(acked);
+		acked = shmdev_acked_alloc(region->nr_channels);
+		if (!acked) {
+			fput(rfile);
+			err = -ENOMEM;
+			goto out_unlock;
+		}
+	}
 
-	shmdev_file_attach(sf, rfile);
-	arg->id = sf->region->id;
+	shmdev_file_attach(sf, rfile, acked);
+	acked = NULL;
+	arg->id = region->id;
 	arg->result_flags = created ? SHMDEV_CREATE_RESULT_NEW : 0;
 out_unlock:
 	mutex_unlock(&sf->lock);
+out_free:
+	kfree(acked);
 	return err;
 }
 
@@ -155,6 +181,7 @@ static int shmdev_ioc_attach(struct file *file, void *data)
 	struct shmdev_region *region;
 	struct file *rfile;
 	const char *name;
+	u64 *acked = NULL;
 	bool write;
 	int err;
 
@@ -181,15 +208,27 @@ static int shmdev_ioc_attach(struct file *file, void *data)
 		goto out_unlock;
 	}
 	err = shmdev_region_permission(region, write);
-	rfile = err ? ERR_PTR(err) : shmdev_backing_file(region, !write);
+	if (err)
+		goto out_put;
+	acked = shmdev_acked_alloc(region->nr_channels);
+	if (!acked) {
+		err = -ENOMEM;
+		goto out_put;
+	}
+	rfile = shmdev_backing_file(region, !write);
 	if (IS_ERR(rfile)) {
 		err = PTR_ERR(rfile);
-		shmdev_region_put(region);
-		goto out_unlock;
+		goto out_put;
 	}
 
-	shmdev_file_attach(sf, rfile);
+	shmdev_file_attach(sf, rfile, acked);
 	arg->id = region->id;
+	mutex_unlock(&sf->lock);
+	return 0;
+
+out_put:
+	kfree(acked);
+	shmdev_region_put(region);
 out_unlock:
 	mutex_unlock(&sf->lock);
 	return err;
@@ -217,7 +256,7 @@ static void shmdev_fill_info(struct shmdev_info *arg,
 	arg->nr_mappings = atomic_read(&region->nr_mappings);
 	memcpy(arg->name, region->name, sizeof(arg->name));
 	for (i = 0; i < region->nr_channels; i++)
-		arg->seq[i] = atomic64_read(&region->channels[i].seq);
+		arg->seq[i] = atomic64_read(shmdev_seq(region, i));
 	arg->cpid = pid_vnr(region->cpid);
 	arg->ctime = region->ctime;
 	spin_lock(&region->stamp_lock);
@@ -355,6 +394,97 @@ static int shmdev_ioc_ack(struct file *file, void *data)
 	return 0;
 }
 
+/* POST: NOTIFY with the channel as the argument, and no struct. */
+static int shmdev_ioc_post(struct file *file, unsigned long channel)
+{
+	struct shmdev_region *region = shmdev_attached(file);
+
+	if (!region)
+		return -ENXIO;
+	if (channel >= region->nr_channels)
+		return -EINVAL;
+	channel = array_index_nospec(channel, region->nr_channels);
+	shmdev_channel_notify(region, channel);
+	return 0;
+}
+
+/* WAKE: the fast path advanced the channel itself; wake, do not advance. */
+static int shmdev_ioc_wake(struct file *file, unsigned long channel)
+{
+	struct shmdev_region *region = shmdev_attached(file);
+
+	if (!region)
+		return -ENXIO;
+	if (channel >= region->nr_channels)
+		return -EINVAL;
+	channel = array_index_nospec(channel, region->nr_channels);
+	shmdev_channel_wake(region, channel);
+	return 0;
+}
+
+/* One slot per channel of @channels, with the caller's sequences read in. */
+static struct shmdev_wait_slot *shmdev_waitv_slots(u64 channels,
+						   u64 seqs_ptr, u32 *n)
+{
+	const u64 __user *useqs = u64_to_user_ptr(seqs_ptr);
+	struct shmdev_wait_slot *slots;
+	u32 i = 0;
+
+	*n = hweight64(channels);
+	slots = kmalloc_array(*n, sizeof(*slots), GFP_KERNEL);
+	if (!slots)
+		return ERR_PTR(-ENOMEM);
+	for (; channels; channels &= channels - 1, i++) {
+		slots[i].channel = __ffs64(channels);
+		if (get_user(slots[i].expected, useqs + slots[i].channel)) {
+			kfree(slots);
+			return ERR_PTR(-EFAULT);
+		}
+	}
+	return slots;
+}
+
+static int shmdev_ioc_waitv(struct file *file, void *data)
+{
+	struct shmdev_region *region = shmdev_attached(file);
+	struct shmdev_waitv *arg = data;
+	struct shmdev_wait_slot *slots;
+	u32 n;
+	int err;
+
+	if ((arg->flags & ~SHMDEV_WAIT_FLAGS_MASK) || arg->__pad ||
+	    arg->advanced || !arg->channels)
+		return -EINVAL;
+	if (!region)
+		return -ENXIO;
+	if (arg->channels & ~shmdev_channel_mask(region))
+		return -EINVAL;
+	slots = shmdev_waitv_slots(arg->channels, arg->seqs_ptr, &n);
+	if (IS_ERR(slots))
+		return PTR_ERR(slots);
+	err = shmdev_channels_wait(region, slots, n, arg->timeout_ns,
+				   arg->flags & SHMDEV_WAIT_ABSTIME,
+				   &arg->advanced);
+	kfree(slots);
+	return err;
+}
+
+static int shmdev_ioc_poll_mask(struct file *file, void *data)
+{
+	struct shmdev_region *region = shmdev_attached(file);
+	struct shmdev_poll_mask *arg = data;
+
+	if (arg->previous)
+		return -EINVAL;
+	if (!region)
+		return -ENXIO;
+	if (arg->channels & ~shmdev_channel_mask(region))
+		return -EINVAL;
+	arg->previous = shmdev_file_poll_mask(file->private_data, region,
+					      arg->channels);
+	return 0;
+}
+
 /* MAP's inputs: flags, the selector, and the arrays' shapes. */
 static int shmdev_map_check(const struct shmdev_map *arg)
 {
@@ -425,28 +555,50 @@ static int shmdev_ioc_map(struct file *file, void *data)
 }
 
 /*
- * @min_size: an earlier published size of the argument, still accepted
- * (zero: none); the handler sees zeroes past what was passed.
+ * @fn: the handler of a command with an argument struct, which it sees
+ *	as a kernel copy.
+ * @fn_val: the handler of an _IO command, whose argument is a value.
+ * @sizes: earlier published sizes of the argument, still accepted (zero:
+ *	none); the handler sees zeroes past what was passed.
+ * @probe: the command has side effects: check before that the result
+ *	can be written back (see the top of this file).  Commands without
+ *	any fail with EFAULT at the end just as well, and save the copy.
  */
 struct shmdev_ioctl_desc {
 	unsigned int cmd;
 	int (*fn)(struct file *file, void *arg);
-	size_t min_size;
+	int (*fn_val)(struct file *file, unsigned long arg);
+	u16 sizes[2];
+	bool probe;
 };
 
 static const struct shmdev_ioctl_desc shmdev_ioctls[] = {
-	[_IOC_NR(SHMDEV_IOC_API)] = { SHMDEV_IOC_API, shmdev_ioc_api,
-				      SHMDEV_API_SIZE_VER0 },
-	[_IOC_NR(SHMDEV_IOC_CREATE)] = { SHMDEV_IOC_CREATE, shmdev_ioc_create },
-	[_IOC_NR(SHMDEV_IOC_ATTACH)] = { SHMDEV_IOC_ATTACH, shmdev_ioc_attach },
-	[_IOC_NR(SHMDEV_IOC_INFO)] = { SHMDEV_IOC_INFO, shmdev_ioc_info,
-				       SHMDEV_INFO_SIZE_VER0 },
-	[_IOC_NR(SHMDEV_IOC_DESTROY)] = { SHMDEV_IOC_DESTROY, shmdev_ioc_destroy },
+	[_IOC_NR(SHMDEV_IOC_API)] = {
+		SHMDEV_IOC_API, shmdev_ioc_api,
+		.sizes = { SHMDEV_API_SIZE_VER0, SHMDEV_API_SIZE_VER1 } },
+	[_IOC_NR(SHMDEV_IOC_CREATE)] = {
+		SHMDEV_IOC_CREATE, shmdev_ioc_create, .probe = true },
+	[_IOC_NR(SHMDEV_IOC_ATTACH)] = {
+		SHMDEV_IOC_ATTACH, shmdev_ioc_attach, .probe = true },
+	[_IOC_NR(SHMDEV_IOC_INFO)] = {
+		SHMDEV_IOC_INFO, shmdev_ioc_info,
+		.sizes = { SHMDEV_INFO_SIZE_VER0 } },
+	[_IOC_NR(SHMDEV_IOC_DESTROY)] = {
+		SHMDEV_IOC_DESTROY, shmdev_ioc_destroy },
 	[_IOC_NR(SHMDEV_IOC_LIST)] = { SHMDEV_IOC_LIST, shmdev_ioc_list },
-	[_IOC_NR(SHMDEV_IOC_NOTIFY)] = { SHMDEV_IOC_NOTIFY, shmdev_ioc_notify },
+	[_IOC_NR(SHMDEV_IOC_NOTIFY)] = {
+		SHMDEV_IOC_NOTIFY, shmdev_ioc_notify, .probe = true },
 	[_IOC_NR(SHMDEV_IOC_WAIT)] = { SHMDEV_IOC_WAIT, shmdev_ioc_wait },
-	[_IOC_NR(SHMDEV_IOC_ACK)] = { SHMDEV_IOC_ACK, shmdev_ioc_ack },
+	[_IOC_NR(SHMDEV_IOC_ACK)] = {
+		SHMDEV_IOC_ACK, shmdev_ioc_ack, .probe = true },
 	[_IOC_NR(SHMDEV_IOC_MAP)] = { SHMDEV_IOC_MAP, shmdev_ioc_map },
+	[_IOC_NR(SHMDEV_IOC_POST)] = {
+		SHMDEV_IOC_POST, .fn_val = shmdev_ioc_post },
+	[_IOC_NR(SHMDEV_IOC_WAKE)] = {
+		SHMDEV_IOC_WAKE, .fn_val = shmdev_ioc_wake },
+	[_IOC_NR(SHMDEV_IOC_WAITV)] = { SHMDEV_IOC_WAITV, shmdev_ioc_waitv },
+	[_IOC_NR(SHMDEV_IOC_POLL_MASK)] = {
+		SHMDEV_IOC_POLL_MASK, shmdev_ioc_poll_mask, .probe = true },
 };
 
 static int shmdev_ioc_api(struct file *file, void *data)
@@ -460,17 +612,21 @@ static int shmdev_ioc_api(struct file *file, void *data)
 
 	arg->version = SHMDEV_API_VERSION;
 	for (i = 0; i < ARRAY_SIZE(shmdev_ioctls); i++)
-		if (shmdev_ioctls[i].fn)
+		if (shmdev_ioctls[i].cmd)
 			arg->ioctls |= BIT_ULL(i);
 	arg->create_flags = SHMDEV_CREATE_FLAGS_MASK;
 	arg->attach_flags = SHMDEV_ATTACH_FLAGS_MASK;
 	arg->wait_flags = SHMDEV_WAIT_FLAGS_MASK;
 	/* CREATE rounds sizes up to pages and then checks the limit. */
-	arg->max_region_size = round_down(READ_ONCE(shmdev_max_region_bytes),
-					  PAGE_SIZE);
+	arg->max_region_size = min_t(u64, SHMDEV_CTL_OFFSET,
+				     round_down(READ_ONCE(shmdev_max_region_bytes),
+						PAGE_SIZE));
 	arg->max_channels = SHMDEV_MAX_CHANNELS;
 	arg->page_size = PAGE_SIZE;
 	arg->huge_page_size = SHMDEV_HUGE_SIZE;
+	arg->ctl_offset = SHMDEV_CTL_OFFSET;
+	arg->ctl_size = PAGE_SIZE;
+	arg->ctl_channel_size = sizeof(struct shmdev_ctl_channel);
 	return 0;
 }
 
@@ -483,7 +639,7 @@ static int shmdev_ioc_api(struct file *file, void *data)
 
 /* Copy the argument in, run the handler, copy the result out. */
 static int shmdev_ioctl_call(struct file *file,
-			     int (*fn)(struct file *file, void *arg),
+			     const struct shmdev_ioctl_desc *ioc,
 			     unsigned int cmd, void *karg, size_t ksize,
 			     void __user *uptr)
 {
@@ -501,16 +657,27 @@ static int shmdev_ioctl_call(struct file *file,
 	 * runs can still make the final copy fail after the command took
 	 * effect.
 	 */
-	if ((_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(uptr, karg, usize))
+	if (ioc->probe && (_IOC_DIR(cmd) & _IOC_READ) &&
+	    copy_to_user(uptr, karg, usize))
 		return -EFAULT;
 
-	ret = fn(file, karg);
+	ret = ioc->fn(file, karg);
 
-	/* WAIT reports the current sequence with ETIMEDOUT too. */
+	/* WAIT and WAITV report with ETIMEDOUT too. */
 	if ((ret == 0 || ret == -ETIMEDOUT) && (_IOC_DIR(cmd) & _IOC_READ) &&
 	    copy_to_user(uptr, karg, usize))
 		return -EFAULT;
 	return ret;
+}
+
+static bool shmdev_old_size(const struct shmdev_ioctl_desc *ioc, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(ioc->sizes); i++)
+		if (ioc->sizes[i] && size == ioc->sizes[i])
+			return true;
+	return false;
 }
 
 /**
@@ -538,10 +705,11 @@ long shmdev_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	if (_IOC_TYPE(cmd) != SHMDEV_IOC_MAGIC || nr >= ARRAY_SIZE(shmdev_ioctls))
 		return -ENOTTY;
 	ioc = &shmdev_ioctls[array_index_nospec(nr, ARRAY_SIZE(shmdev_ioctls))];
+	if (ioc->fn_val)
+		return cmd == ioc->cmd ? ioc->fn_val(file, uarg) : -ENOTTY;
 	ksize = _IOC_SIZE(ioc->cmd);
 	if (!ioc->fn || _IOC_DIR(cmd) != _IOC_DIR(ioc->cmd) ||
-	    (_IOC_SIZE(cmd) < ksize &&
-	     (!ioc->min_size || _IOC_SIZE(cmd) != ioc->min_size)))
+	    (_IOC_SIZE(cmd) < ksize && !shmdev_old_size(ioc, _IOC_SIZE(cmd))))
 		return -ENOTTY;
 
 	if (ksize > sizeof(stack_karg)) {
@@ -549,7 +717,7 @@ long shmdev_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 		if (!karg)
 			return -ENOMEM;
 	}
-	ret = shmdev_ioctl_call(file, ioc->fn, cmd, karg, ksize, uptr);
+	ret = shmdev_ioctl_call(file, ioc, cmd, karg, ksize, uptr);
 	if (karg != stack_karg)
 		kfree(karg);
 	return ret;

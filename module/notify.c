@@ -2,23 +2,39 @@
 /*
  * Notification channels: a 64-bit sequence counter and a wait queue each.
  *
- * No wakeup is lost: a waiter queues itself (prepare_to_wait(), which
- * implies a full barrier) before it reads the sequence, and NOTIFY
- * increments the sequence (a fully ordered atomic) before it takes the
- * wait-queue lock to wake.  Either the waiter sees the new sequence, or
- * the notifier finds the waiter on the queue.  poll() works the same way
- * through poll_wait() on the file's own poll queue: NOTIFY wakes the
- * region's poll queue, which holds a link for each attached file that has
- * been polled, and each link wakes its file's queue.  A file has its own
- * queue because epoll queues on it only once, when the file is added, and
- * that may be before the file is attached to any region; ATTACH wakes
- * that queue, so such a poller polls again and the file gets linked.
+ * The sequence lives in the region's control page (ctl.c), where
+ * userspace can read and advance it without a system call; beside it the
+ * kernel publishes how many waiters the channel has: tasks asleep in WAIT
+ * or WAITV, plus polled files that select the channel.  A notifier only
+ * has to wake anybody when that count is not zero.
+ *
+ * No wakeup is lost.  A notifier advances the sequence with a fully
+ * ordered atomic and then reads the waiter count; a waiter adds itself
+ * to the count, queues, and sets its task state (a full barrier) before it
+ * reads the sequence.  Of the two, one must see the other's write: either
+ * the notifier sees the waiter and wakes the queue, where the waiter is
+ * by then (a wake that takes the queue's lock before the waiter queued
+ * makes the waiter's later read see the new sequence), or the waiter sees
+ * the new sequence and does not sleep.  The fast path in userspace plays
+ * the notifier's part with the same two steps, then SHMDEV_IOC_WAKE.  The
+ * Promela model in selftests/model checks this under every interleaving.
+ *
+ * poll() works the same way through poll_wait() on the file's own poll
+ * queue: a file's first poll after ATTACH links it to the region's poll
+ * queue and counts it as a waiter on the channels it selects, and a wake
+ * of a channel passes on to the linked files that select it.  A file has
+ * its own queue because epoll queues on it only once, when the file is
+ * added, and that may be before the file is attached to any region;
+ * ATTACH wakes that queue, so such a poller polls again and the file gets
+ * linked.
  */
+#include <linux/bitops.h>
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/slab.h>
 
 #include "shmdev.h"
 #include "trace.h"
@@ -28,10 +44,23 @@ void shmdev_channels_init(struct shmdev_region *region)
 	u32 i;
 
 	init_waitqueue_head(&region->poll_wq);
-	for (i = 0; i < region->nr_channels; i++) {
-		atomic64_set(&region->channels[i].seq, 0);
+	for (i = 0; i < region->nr_channels; i++)
 		init_waitqueue_head(&region->channels[i].wq);
-	}
+}
+
+/**
+ * shmdev_channel_wake() - wake a channel's waiters and pollers
+ * @region: the region.
+ * @channel: a valid channel index.
+ *
+ * Wakes the tasks in WAIT and WAITV on @channel and the pollers of the
+ * files that select it; does not advance the channel.
+ */
+void shmdev_channel_wake(struct shmdev_region *region, u32 channel)
+{
+	wake_up_interruptible_all(&region->channels[channel].wq);
+	/* The key tells shmdev_poll_forward() which channel moved. */
+	__wake_up(&region->poll_wq, TASK_INTERRUPTIBLE, 0, &channel);
 }
 
 /**
@@ -39,15 +68,17 @@ void shmdev_channels_init(struct shmdev_region *region)
  * @region: the region.
  * @channel: a valid channel index.
  *
+ * With nobody waiting this is one atomic add and one read: no lock.
+ *
  * Return: the new sequence number.
  */
 u64 shmdev_channel_notify(struct shmdev_region *region, u32 channel)
 {
-	struct shmdev_channel *ch = &region->channels[channel];
-	u64 seq = atomic64_inc_return(&ch->seq);
+	/* Fully ordered: the add is visible before the count is read. */
+	u64 seq = atomic64_inc_return(shmdev_seq(region, channel));
 
-	wake_up_interruptible_all(&ch->wq);
-	wake_up_interruptible_poll(&region->poll_wq, EPOLLIN | EPOLLRDNORM);
+	if (atomic_read(shmdev_waiters(region, channel)))
+		shmdev_channel_wake(region, channel);
 	trace_shmdev_notify(region->id, channel, seq);
 	return seq;
 }
@@ -67,47 +98,70 @@ static bool shmdev_wait_deadline(u64 timeout_ns, bool abstime, ktime_t *deadline
 	return true;
 }
 
-/**
- * shmdev_channel_wait() - wait for a channel's sequence to leave @expected
- * @region: the region.
- * @channel: a valid channel index.
- * @expected: the sequence the caller has seen.
- * @timeout_ns: relative timeout, %SHMDEV_WAIT_FOREVER, or with @abstime a
- *	CLOCK_MONOTONIC deadline.
- * @abstime: @timeout_ns is a deadline.
- * @seq: the sequence when the wait ended.
- *
- * A signal ends a wait with a relative timeout with -EINTR: restarting it
- * would start the timeout again.  Waits with a deadline, or none, can be
- * restarted (-ERESTARTSYS) without ever waiting longer than asked.
- *
- * Return: 0, -ETIMEDOUT, -EINTR or -ERESTARTSYS.
- */
-int shmdev_channel_wait(struct shmdev_region *region, u32 channel,
-			u64 expected, u64 timeout_ns, bool abstime, u64 *seq)
+/* The channels among @slots whose sequence left the caller's. */
+static u64 shmdev_slots_advanced(struct shmdev_region *region,
+				 const struct shmdev_wait_slot *slots, u32 n)
 {
-	struct shmdev_channel *ch = &region->channels[channel];
-	bool bounded, timed_out = false;
-	ktime_t deadline;
-	DEFINE_WAIT(wait);
-	int ret;
+	u64 advanced = 0;
+	u32 i;
 
-	bounded = shmdev_wait_deadline(timeout_ns, abstime, &deadline);
+	for (i = 0; i < n; i++)
+		if (atomic64_read(shmdev_seq(region, slots[i].channel)) !=
+		    slots[i].expected)
+			advanced |= BIT_ULL(slots[i].channel);
+	return advanced;
+}
+
+/* Count the caller as a waiter of each channel and queue it there. */
+static void shmdev_slots_queue(struct shmdev_region *region,
+			       struct shmdev_wait_slot *slots, u32 n)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		atomic_inc(shmdev_waiters(region, slots[i].channel));
+		init_waitqueue_func_entry(&slots[i].entry,
+					  default_wake_function);
+		slots[i].entry.private = current;
+		add_wait_queue(&region->channels[slots[i].channel].wq,
+			       &slots[i].entry);
+	}
+}
+
+static void shmdev_slots_unqueue(struct shmdev_region *region,
+				 struct shmdev_wait_slot *slots, u32 n)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		remove_wait_queue(&region->channels[slots[i].channel].wq,
+				  &slots[i].entry);
+		atomic_dec(shmdev_waiters(region, slots[i].channel));
+	}
+}
+
+/* Sleep until a slot's channel advances, the deadline, or a signal. */
+static int shmdev_slots_sleep(struct shmdev_region *region,
+			      struct shmdev_wait_slot *slots, u32 n,
+			      bool bounded, bool abstime, ktime_t deadline,
+			      u64 *advanced)
+{
+	bool timed_out = false;
+
 	for (;;) {
-		prepare_to_wait(&ch->wq, &wait, TASK_INTERRUPTIBLE);
-		*seq = atomic64_read(&ch->seq);
-		if (*seq != expected) {
-			ret = 0;
-			break;
-		}
-		if (timed_out) {
-			ret = -ETIMEDOUT;
-			break;
-		}
-		if (signal_pending(current)) {
-			ret = (bounded && !abstime) ? -EINTR : -ERESTARTSYS;
-			break;
-		}
+		/*
+		 * A full barrier: the waiter counts raised above are visible
+		 * before the sequences are read (the notifier's side is in
+		 * shmdev_channel_notify() and the fast path).
+		 */
+		set_current_state(TASK_INTERRUPTIBLE);
+		*advanced = shmdev_slots_advanced(region, slots, n);
+		if (*advanced)
+			return 0;
+		if (timed_out)
+			return -ETIMEDOUT;
+		if (signal_pending(current))
+			return (bounded && !abstime) ? -EINTR : -ERESTARTSYS;
 		if (!bounded)
 			schedule();
 		else if (ktime_compare(ktime_get(), deadline) >= 0)
@@ -117,115 +171,72 @@ int shmdev_channel_wait(struct shmdev_region *region, u32 channel,
 							     current->timer_slack_ns,
 							     HRTIMER_MODE_ABS);
 	}
-	finish_wait(&ch->wq, &wait);
-	trace_shmdev_wait(region->id, channel, expected, *seq, ret);
-	return ret;
-}
-
-/* A region's NOTIFY wakeup, passed on to one attached file's pollers. */
-static int shmdev_poll_forward(struct wait_queue_entry *link, unsigned int mode,
-			       int sync, void *key)
-{
-	struct shmdev_file *sf = container_of(link, struct shmdev_file,
-					      poll_link);
-
-	wake_up_interruptible_poll(&sf->poll_wq, key_to_poll(key));
-	return 0;
-}
-
-void shmdev_file_poll_init(struct shmdev_file *sf)
-{
-	spin_lock_init(&sf->ack_lock);
-	init_waitqueue_head(&sf->poll_wq);
-	init_waitqueue_func_entry(&sf->poll_link, shmdev_poll_forward);
-}
-
-/* A newly attached file has seen every event so far. */
-void shmdev_file_ack_init(struct shmdev_file *sf, struct shmdev_region *region)
-{
-	u32 i;
-
-	spin_lock(&sf->ack_lock);
-	for (i = 0; i < region->nr_channels; i++)
-		sf->acked[i] = atomic64_read(&region->channels[i].seq);
-	spin_unlock(&sf->ack_lock);
-}
-
-/*
- * The file was just attached (and published).  Whoever polled it before
- * got EPOLLERR and is not linked to the region: wake them so that they
- * poll again, which links the file (an edge-triggered or one-shot epoll
- * set would otherwise never hear of the region).
- */
-void shmdev_file_poll_attached(struct shmdev_file *sf)
-{
-	wake_up_interruptible_poll(&sf->poll_wq, EPOLLIN | EPOLLRDNORM);
-}
-
-/* The file is going away: no NOTIFY may reach it any more. */
-void shmdev_file_poll_release(struct shmdev_file *sf,
-			      struct shmdev_region *region)
-{
-	if (sf->poll_linked)
-		remove_wait_queue(&region->poll_wq, &sf->poll_link);
 }
 
 /**
- * shmdev_file_ack() - acknowledge channels for poll()
- * @sf: the file.
- * @region: its region.
- * @channels: mask of valid channels to acknowledge.
+ * shmdev_channels_wait() - wait until any of some channels advances
+ * @region: the region.
+ * @slots: one per channel waited on: a valid channel index and the
+ *	sequence the caller has seen; the entries are the callee's.
+ * @n: entries in @slots, at least 1.
+ * @timeout_ns: relative timeout, %SHMDEV_WAIT_FOREVER, or with @abstime a
+ *	CLOCK_MONOTONIC deadline.
+ * @abstime: @timeout_ns is a deadline.
+ * @advanced: out: the channels that had advanced when the wait ended.
  *
- * Return: the mask of channels that had advanced past the file's
- * acknowledged sequence before this call.
+ * Returns without counting itself as a waiter when a channel has already
+ * advanced: that is the common case, and costs one read per channel.
+ * A signal ends a wait with a relative timeout with -EINTR: restarting it
+ * would start the timeout again.  Waits with a deadline, or none, can be
+ * restarted (-ERESTARTSYS) without ever waiting longer than asked.
+ *
+ * Return: 0, -ETIMEDOUT, -EINTR or -ERESTARTSYS.
  */
-u64 shmdev_file_ack(struct shmdev_file *sf, struct shmdev_region *region,
-		    u64 channels)
+int shmdev_channels_wait(struct shmdev_region *region,
+			 struct shmdev_wait_slot *slots, u32 n, u64 timeout_ns,
+			 bool abstime, u64 *advanced)
 {
-	u64 pending = 0, cur;
-	u32 i;
+	ktime_t deadline = 0;
+	bool bounded;
+	int ret;
 
-	spin_lock(&sf->ack_lock);
-	for (i = 0; i < region->nr_channels; i++) {
-		cur = atomic64_read(&region->channels[i].seq);
-		if (cur != sf->acked[i])
-			pending |= BIT_ULL(i);
-		if (channels & BIT_ULL(i))
-			sf->acked[i] = cur;
-	}
-	spin_unlock(&sf->ack_lock);
-	return pending;
+	*advanced = shmdev_slots_advanced(region, slots, n);
+	if (*advanced)
+		return 0;
+
+	bounded = shmdev_wait_deadline(timeout_ns, abstime, &deadline);
+	shmdev_slots_queue(region, slots, n);
+	ret = shmdev_slots_sleep(region, slots, n, bounded, abstime, deadline,
+				 advanced);
+	__set_current_state(TASK_RUNNING);
+	shmdev_slots_unqueue(region, slots, n);
+	return ret;
 }
 
-/* EPOLLIN while any channel differs from what this file acknowledged. */
-__poll_t shmdev_file_poll(struct shmdev_file *sf, struct file *file,
-			  poll_table *pt)
+/**
+ * shmdev_channel_wait() - wait for a channel's sequence to leave @expected
+ * @region: the region.
+ * @channel: a valid channel index.
+ * @expected: the sequence the caller has seen.
+ * @timeout_ns: as for shmdev_channels_wait().
+ * @abstime: as for shmdev_channels_wait().
+ * @seq: the sequence when the wait ended.
+ *
+ * Return: as shmdev_channels_wait().
+ */
+int shmdev_channel_wait(struct shmdev_region *region, u32 channel,
+			u64 expected, u64 timeout_ns, bool abstime, u64 *seq)
 {
-	struct shmdev_region *region;
-	__poll_t mask = 0;
-	u32 i;
+	struct shmdev_wait_slot slot = {
+		.channel = channel,
+		.expected = expected,
+	};
+	u64 advanced;
+	int ret;
 
-	/* Queue first, then look: a NOTIFY after the look finds us queued. */
-	poll_wait(file, &sf->poll_wq, pt);
-	region = shmdev_file_region(sf);
-	if (!region)
-		return EPOLLERR;
-
-	spin_lock(&sf->ack_lock);
-	/*
-	 * Link before reading the sequences: a NOTIFY after the reads then
-	 * wakes this file's queue, where the caller is already queued.
-	 */
-	if (!sf->poll_linked) {
-		add_wait_queue(&region->poll_wq, &sf->poll_link);
-		sf->poll_linked = true;
-	}
-	for (i = 0; i < region->nr_channels; i++) {
-		if (atomic64_read(&region->channels[i].seq) != sf->acked[i]) {
-			mask = EPOLLIN | EPOLLRDNORM;
-			break;
-		}
-	}
-	spin_unlock(&sf->ack_lock);
-	return mask;
+	ret = shmdev_channels_wait(region, &slot, 1, timeout_ns, abstime,
+				   &advanced);
+	*seq = atomic64_read(shmdev_seq(region, channel));
+	trace_shmdev_wait(region->id, channel, expected, *seq, ret);
+	return ret;
 }

@@ -94,6 +94,10 @@ static struct shmdev_region *shmdev_region_alloc(const struct shmdev_region_args
 			 GFP_KERNEL_ACCOUNT);
 	if (!region)
 		return NULL;
+	if (shmdev_ctl_alloc(region)) {
+		kfree(region);
+		return NULL;
+	}
 	refcount_set(&region->ref, 1);
 	strscpy_pad(region->name, args->name, sizeof(region->name));
 	region->size = args->size;
@@ -123,6 +127,7 @@ static void shmdev_region_kfree(struct shmdev_region *region)
 	put_pid(region->lpid);
 	put_pid(region->cpid);
 	put_user_ns(region->user_ns);
+	shmdev_ctl_free(region);
 	kfree(region);
 }
 

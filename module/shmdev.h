@@ -34,6 +34,7 @@
 #ifndef _SHMDEV_H
 #define _SHMDEV_H
 
+#include <linux/bitops.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
@@ -49,13 +50,26 @@
 #include "compat.h"
 
 /**
- * struct shmdev_channel - one notification channel
- * @seq: event sequence number; only ever incremented (by NOTIFY).
- * @wq: tasks in WAIT on this channel.
+ * struct shmdev_channel - the kernel's half of a notification channel
+ * @wq: tasks in WAIT or WAITV on this channel.
+ *
+ * The other half, the sequence and the waiter count, is in the region's
+ * control page (shmdev_seq(), shmdev_waiters()).
  */
 struct shmdev_channel {
-	atomic64_t seq;
 	wait_queue_head_t wq;
+};
+
+/**
+ * struct shmdev_wait_slot - one channel a WAIT or WAITV sleeps on
+ * @entry: the sleeper's entry on the channel's wait queue.
+ * @expected: the sequence the caller has seen.
+ * @channel: a valid channel index.
+ */
+struct shmdev_wait_slot {
+	struct wait_queue_entry entry;
+	u64 expected;
+	u32 channel;
 };
 
 /**
@@ -90,8 +104,10 @@ struct shmdev_channel {
  * @atime: when a file was last attached.
  * @dtime: when an attached file was last released, or 0.
  * @poll_wq: the @poll_link entries of the attached files that have been
- *	polled, woken by every NOTIFY on any channel; each passes the wakeup
- *	on to its file's poll queue.
+ *	polled, woken by a NOTIFY that finds waiters; each passes the wakeup
+ *	on to its file's poll queue if the file selects the channel.
+ * @ctl: the control page (ctl.c): the channels' sequences and waiter
+ *	counts, mapped into userspace; freed with the region.
  * @nr_channels: number of entries in @channels.
  * @channels: the notification channels.
  */
@@ -121,6 +137,7 @@ struct shmdev_region {
 	time64_t atime;
 	time64_t dtime;
 	wait_queue_head_t poll_wq;
+	struct shmdev_ctl_page *ctl;
 	u32 nr_channels;
 	struct shmdev_channel channels[];
 };
@@ -135,8 +152,11 @@ struct shmdev_region {
  *	without a lock (see shmdev_file_region()).
  * @rdonly: attached read-only; written before @region is published.
  * @writable: the file was opened for writing.
- * @ack_lock: protects @acked and @poll_linked.
- * @acked: per channel, the sequence this file has acknowledged (poll()).
+ * @ack_lock: protects @acked, @poll_channels and @poll_linked.
+ * @acked: per channel of the region, the sequence this file has
+ *	acknowledged (poll()); allocated at attach.
+ * @poll_channels: the channels that make the file readable (POLL_MASK);
+ *	written under @ack_lock, read locklessly by the poll forwarding.
  * @poll_wq: poll()/select()/epoll waiters on this file.  They queue here
  *	whether or not the file is attached yet: epoll queues once, at
  *	EPOLL_CTL_ADD, and must still hear of NOTIFYs after a later ATTACH.
@@ -144,7 +164,8 @@ struct shmdev_region {
  *	(notify.c); on the region's poll_wq from the file's first poll
  *	after ATTACH until release, so that files nobody polls cost
  *	NOTIFY nothing.
- * @poll_linked: @poll_link is on the region's poll_wq.
+ * @poll_linked: @poll_link is on the region's poll_wq, and the file is
+ *	counted as a waiter of each channel of @poll_channels.
  */
 struct shmdev_file {
 	struct mutex lock;		/* serialises CREATE, ATTACH */
@@ -152,12 +173,33 @@ struct shmdev_file {
 	struct shmdev_region *region;
 	bool rdonly;
 	bool writable;
-	spinlock_t ack_lock;		/* protects @acked, @poll_linked */
-	u64 acked[SHMDEV_MAX_CHANNELS];
+	spinlock_t ack_lock;	/* protects @acked, @poll_channels, @poll_linked */
+	u64 *acked;
+	u64 poll_channels;
 	wait_queue_head_t poll_wq;
 	wait_queue_entry_t poll_link;
 	bool poll_linked;
 };
+
+/* A channel's sequence, in the control page. */
+static inline atomic64_t *shmdev_seq(const struct shmdev_region *region,
+				     u32 channel)
+{
+	return (atomic64_t *)&region->ctl->channel[channel].seq;
+}
+
+/* A channel's waiter count, in the control page. */
+static inline atomic_t *shmdev_waiters(const struct shmdev_region *region,
+				       u32 channel)
+{
+	return (atomic_t *)&region->ctl->channel[channel].waiters;
+}
+
+static inline u64 shmdev_channel_mask(const struct shmdev_region *region)
+{
+	return region->nr_channels == 64 ? ~0ULL :
+					   BIT_ULL(region->nr_channels) - 1;
+}
 
 static inline struct shmdev_region *shmdev_file_region(struct shmdev_file *sf)
 {
@@ -206,7 +248,13 @@ void shmdev_region_destroy_all(void);
 
 /* file.c: file operations, attaching files to regions. */
 extern const struct file_operations shmdev_fops;
-void shmdev_file_attach(struct shmdev_file *sf, struct file *rfile);
+void shmdev_file_attach(struct shmdev_file *sf, struct file *rfile,
+			u64 *acked);
+
+/* ctl.c: the control page. */
+int shmdev_ctl_alloc(struct shmdev_region *region);
+void shmdev_ctl_free(struct shmdev_region *region);
+int shmdev_ctl_mmap(struct shmdev_region *region, struct vm_area_struct *vma);
 
 /* backing.c: page-cache memory of a region and its mappings. */
 int shmdev_backing_init(void);
@@ -225,17 +273,26 @@ unsigned long shmdev_backing_get_unmapped_area(struct file *rfile,
 
 /* notify.c: channels. */
 void shmdev_channels_init(struct shmdev_region *region);
+void shmdev_channel_wake(struct shmdev_region *region, u32 channel);
 u64 shmdev_channel_notify(struct shmdev_region *region, u32 channel);
+int shmdev_channels_wait(struct shmdev_region *region,
+			 struct shmdev_wait_slot *slots, u32 n, u64 timeout_ns,
+			 bool abstime, u64 *advanced);
 int shmdev_channel_wait(struct shmdev_region *region, u32 channel,
 			u64 expected, u64 timeout_ns, bool abstime, u64 *seq);
+
+/* poll.c: poll(), ACK and POLL_MASK. */
 void shmdev_file_poll_init(struct shmdev_file *sf);
-void shmdev_file_ack_init(struct shmdev_file *sf,
-			  struct shmdev_region *region);
+u64 *shmdev_acked_alloc(u32 nr_channels);
+void shmdev_file_ack_init(struct shmdev_file *sf, struct shmdev_region *region,
+			  u64 *acked);
 void shmdev_file_poll_attached(struct shmdev_file *sf);
 void shmdev_file_poll_release(struct shmdev_file *sf,
 			      struct shmdev_region *region);
 u64 shmdev_file_ack(struct shmdev_file *sf, struct shmdev_region *region,
 		    u64 channels);
+u64 shmdev_file_poll_mask(struct shmdev_file *sf, struct shmdev_region *region,
+			  u64 channels);
 __poll_t shmdev_file_poll(struct shmdev_file *sf, struct file *file,
 			  poll_table *pt);
 

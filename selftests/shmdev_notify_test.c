@@ -430,8 +430,9 @@ static int read_task_file(pid_t pid, pid_t tid, const char *file,
 
 /*
  * Whether thread @tid of @pid sleeps in WAIT: state S (interruptible
- * sleep) in /proc/PID/task/TID/stat, with shmdev_channel_wait as its
- * wchan.  @how receives "state wchan" for the log.
+ * sleep) in /proc/PID/task/TID/stat, with a function of the module as its
+ * wchan (which one depends on the compiler's inlining).  @how receives
+ * "state wchan" for the log.
  */
 static bool asleep_in_wait(pid_t pid, pid_t tid, char how[96])
 {
@@ -446,7 +447,7 @@ static bool asleep_in_wait(pid_t pid, pid_t tid, char how[96])
 	}
 	read_task_file(pid, tid, "wchan", wchan, sizeof(wchan));
 	snprintf(how, 96, "%c %s", state, wchan);
-	return state == 'S' && !strcmp(wchan, "shmdev_channel_wait");
+	return state == 'S' && !strncmp(wchan, "shmdev_", 7);
 }
 
 /* Poll (10 s at most) until thread @tid of @pid sleeps in WAIT. */

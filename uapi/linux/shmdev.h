@@ -436,7 +436,7 @@ struct shmdev_ctl_page {
 };
 
 /* The mmap() offset of the control page; also in &shmdev_api.ctl_offset. */
-#define SHMDEV_CTL_OFFSET	(1ULL << 43)
+#define SHMDEV_CTL_OFFSET	_BITULL(43)
 
 /**
  * DOC: control page
@@ -448,9 +448,10 @@ struct shmdev_ctl_page {
  * recorded waiters (&struct shmdev_ctl_channel).  The length must be
  * exactly &shmdev_api.ctl_size and the mapping MAP_SHARED (EINVAL); it is
  * never executable, never grows, and is shared across fork().  A
- * read-only attach maps it writable too: it holds no region data, and a
- * read-only attach may NOTIFY anyway.  /proc/PID/maps shows it as
- * /dev/shmdev.
+ * read-only attach may map it writable (it holds no region data, and a
+ * read-only attach may NOTIFY anyway) if the file was opened for writing;
+ * as for any file, one opened O_RDONLY maps it PROT_READ only, and then
+ * notifies through the ioctls.  /proc/PID/maps shows it as /dev/shmdev.
  *
  * The fast path, which libshmdev's shmdev_ctl_*() functions implement:
  *

@@ -394,17 +394,23 @@ int shmdev_region_close(struct shmdev_region *r);
  * @fd: the attached descriptor it was mapped through (not owned: it
  *	must stay open while the calls below that enter the kernel are used).
  * @nr_channels: the region's channel count.
+ * @rdonly: the page is mapped read-only (@fd was opened O_RDONLY), so
+ *	shmdev_ctl_notify() advances channels with SHMDEV_IOC_POST.
  */
 struct shmdev_ctl {
 	struct shmdev_ctl_page *page;
 	int fd;
 	uint32_t nr_channels;
+	bool rdonly;
 };
 
 /**
  * shmdev_ctl_map() - map the control page of the region @fd is attached to
  * @fd: an attached descriptor (read-only attaches too).
  * @ctl: out: the mapping; release with shmdev_ctl_unmap().
+ *
+ * Maps the page PROT_READ | PROT_WRITE, or PROT_READ alone when @fd was
+ * opened O_RDONLY (then @ctl->rdonly is set).
  *
  * Errors: ENXIO (not attached), EOPNOTSUPP (a module older than 0.3.0,
  * without a control page), and those of mmap(2).
@@ -499,6 +505,13 @@ static inline int shmdev_ctl_notify(struct shmdev_ctl *ctl, uint32_t channel,
 	if (!ch) {
 		errno = EINVAL;
 		return -1;
+	}
+	if (ctl->rdonly) {
+		if (shmdev_post(ctl->fd, channel))
+			return -1;
+		if (seq)
+			*seq = shmdev_ctl_seq(ctl, channel);
+		return 0;
 	}
 	s = __atomic_add_fetch(&ch->seq, 1, __ATOMIC_SEQ_CST);
 	if (seq)
