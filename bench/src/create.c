@@ -173,7 +173,7 @@ static void create_run(const struct bench_cfg *cfg)
 				   scaled(cfg, 300));
 	for (i = 0; i < NR_CREATE; i++)
 		create_one(cfg, "create.2m", &create_impls[idx[i]], 2u << 20,
-			   scaled(cfg, 60));
+			   scaled(cfg, 30));
 }
 
 const struct workload wl_create = {

@@ -493,7 +493,7 @@ out:
 
 static void pp_run(const struct bench_cfg *cfg)
 {
-	size_t n = scaled(cfg, 1000), warm = scaled(cfg, 100);
+	size_t n = scaled(cfg, 400), warm = scaled(cfg, 40);
 	int idx[NR_PP], i;
 
 	order(cfg, idx, NR_PP);

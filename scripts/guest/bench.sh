@@ -18,10 +18,12 @@ echo "SHMDEV-BENCH-BEGIN boot=$boot"
 r=$first
 while [ "$r" -lt $((first + reps)) ]; do
 	for w in $workloads; do
+		t0=$(date +%s)
 		# shellcheck disable=SC2086 # $quick is empty or one option
 		timeout 900 shmdev-bench $quick --rep "$r" "$w"
 		rc=$?
 		[ $rc -eq 0 ] || echo "BENCH-FAIL rep=$r wl=$w rc=$rc"
+		echo "BENCH-TIME rep=$r wl=$w seconds=$(($(date +%s) - t0))"
 	done
 	r=$((r + 1))
 done
