@@ -276,6 +276,7 @@ def markdown(meta, summ, goal_rows, skips, fails, dmesg):
                           f"{fmt_ns(ns['max'])} | {fmt_ratio(x.get('ratio'))} | "
                           f"{'; '.join(extra)} |")
             md.append("")
+    md += scale_md(summ)
     if skips or fails or dmesg:
         md += ["## Not measured, failures, kernel messages", ""]
         seen = set()
@@ -292,6 +293,62 @@ def markdown(meta, summ, goal_rows, skips, fails, dmesg):
             md.append(f"- dmesg ({d['kernel']}, {d['log']}): `{d['line']}`")
         md.append("")
     return "\n".join(md)
+
+
+SCALE_TEXT = {
+    "waiters": ("ns per waiter woken, N waiters on one channel (futex)",
+                "O(N) in all (one wake-up per waiter): the per-waiter cost "
+                "should not grow"),
+    "epoll": ("ns per signal + epoll_wait + ACK, N files in the set",
+              "O(1): only the ready file is visited"),
+    "create": ("mean ns per create with up to N alive",
+               "shmdev: the name is looked up in a fixed 256-bucket hash "
+               "(O(N/256)) and the id goes into an xarray (O(log N))"),
+    "destroy": ("mean ns per destroy of N",
+                "shmdev: the same hash and xarray"),
+}
+
+
+def scale_points(summ, kernel):
+    """{family: {impl: [(N, per-op ns)]}} of the scale workloads."""
+    fams = {}
+    for wl, e in summ.get(kernel, {}).items():
+        m = re.match(r"scale\.(\w+)\.(\d+)$", wl)
+        if not m:
+            continue
+        n = int(m.group(2))
+        for impl, x in e["impls"].items():
+            v = x["ns"]["median"] / (n if m.group(1) == "waiters" else 1)
+            fams.setdefault(m.group(1), {}).setdefault(impl, []).append((n, v))
+    for impls in fams.values():
+        for pts in impls.values():
+            pts.sort()
+    return fams
+
+
+def scale_md(summ):
+    """Per-op cost at each N, and how it grew from the smallest N to the largest."""
+    md = []
+    for kernel in sorted(summ):
+        fams = scale_points(summ, kernel)
+        if not fams:
+            continue
+        md += [f"## Scale, {kernel}", "",
+               "Medians over reps. growth: per-op cost at the largest N over the "
+               "smallest (1.0 = constant per op).", ""]
+        for fam in sorted(fams):
+            what, expect = SCALE_TEXT.get(fam, (fam, ""))
+            ns_all = sorted({n for pts in fams[fam].values() for n, _ in pts})
+            md += [f"### {fam}: {what}; {expect}", "",
+                   "| impl | " + " | ".join(f"N={n}" for n in ns_all) + " | growth |",
+                   "|---|" + "---|" * (len(ns_all) + 1)]
+            for impl, pts in sorted(fams[fam].items()):
+                d = dict(pts)
+                cells = [fmt_ns(d[n]) if n in d else "-" for n in ns_all]
+                growth = pts[-1][1] / pts[0][1] if len(pts) > 1 and pts[0][1] else float("nan")
+                md.append(f"| {impl} | " + " | ".join(cells) + f" | {growth:.2f} |")
+            md.append("")
+    return md
 
 
 # ---- SVG (hand-written: no plotting library on the machines)
@@ -403,17 +460,7 @@ def latency_svg(kernel, wl, summ):
 
 def scale_svg(kernel, summ):
     """Per-op cost against N for each scale family, log-log."""
-    fams = {}
-    for wl, e in summ.get(kernel, {}).items():
-        m = re.match(r"scale\.(\w+)\.(\d+)$", wl)
-        if not m:
-            continue
-        for impl, x in e["impls"].items():
-            n = int(m.group(2))
-            v = x["ns"]["median"]
-            if m.group(1) == "waiters":
-                v /= n
-            fams.setdefault(m.group(1), {}).setdefault(impl, []).append((n, v))
+    fams = scale_points(summ, kernel)
     if not fams:
         return None
     pw, ph, body = 270, 200, []
