@@ -5,10 +5,10 @@
  * shared memory: the producer copies a message in, the consumer copies
  * it out.  The memory is a shmdev region (small pages, and huge), a
  * memfd, a POSIX shm_open() object or a SysV segment.  shmdev signals
- * with its control page (shmdev_ctl_notify/shmdev_ctl_wait); the others
- * with the same protocol on futexes.  pipe and unix (a socket pair) move
- * 16 MiB the same way with write(2)/read(2).  ns is per MiB; mibs is
- * MiB/s.
+ * with its control page (shmdev_ctl_notify/shmdev_ctl_wait); the others,
+ * and shmdev-futex (a region's memory), with the same protocol on
+ * futexes.  pipe and unix (a socket pair) move 16 MiB the same way with
+ * write(2)/read(2).  ns is per MiB; mibs is MiB/s.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -114,6 +114,16 @@ static int sd_setup(struct bulk *b)
 	return sd_setup_flags(b, 0);
 }
 
+/* The region's memory with the futex signalling of the others: tells the
+ * memory's share of a difference from the wake-ups'. */
+static int sdfx_setup(struct bulk *b)
+{
+	if (bregion_create(&b->r, SLOTS * MIB, 1, 0, true, false))
+		return -1;
+	b->mem = b->r.addr;
+	return 0;
+}
+
 static int sdh_setup(struct bulk *b)
 {
 	return sd_setup_flags(b, SHMDEV_CREATE_HUGE);
@@ -199,6 +209,7 @@ static void stream_teardown(struct bulk *b)
 static const struct bulk_impl bulk_impls[] = {
 	{ "shmdev", sd_setup, sd_teardown, false },
 	{ "shmdev-huge", sdh_setup, sd_teardown, false },
+	{ "shmdev-futex", sdfx_setup, sd_teardown, false },
 	{ "memfd", memfd_setup, unmap_teardown, false },
 	{ "shm_open", posix_setup, unmap_teardown, false },
 	{ "sysv-shm", sysv_setup, sysv_teardown, false },
