@@ -160,6 +160,12 @@ def analyse(recs):
             entry = {"primary": prim, "impls": {}}
             for impl, reps in impls.items():
                 e = {"ns": summary([r["ns"] for r in reps.values()])}
+                # The ring's system calls, by side: producer wakes, consumer sleeps.
+                for key, src in (("prod_frac", "prod_sys"), ("cons_frac", "cons_sys")):
+                    vals = [r[src] / r["n"] for r in reps.values()
+                            if isinstance(r.get(src), float) and r.get("n")]
+                    if vals:
+                        e[key] = summary(vals)
                 for key in ("kfrac", "mibs", "wake", "p1", "p10", "p25", "p50",
                             "p75", "p90", "p99"):
                     vals = [r[key] for r in reps.values()
@@ -264,7 +270,11 @@ def markdown(meta, summ, goal_rows, skips, fails, dmesg):
                 x = e["impls"][impl]
                 extra = []
                 if "kfrac" in x:
-                    extra.append(f"kernel entries {x['kfrac']['median'] * 100:.3f} %")
+                    t = f"kernel entries {x['kfrac']['median'] * 100:.3f} %"
+                    if "prod_frac" in x and "cons_frac" in x:
+                        t += (f" (producer {x['prod_frac']['median'] * 100:.3f} %, "
+                              f"consumer {x['cons_frac']['median'] * 100:.3f} %)")
+                    extra.append(t)
                 if "mibs" in x:
                     extra.append(f"{x['mibs']['median']:.0f} MiB/s")
                 if "wake" in x:
@@ -575,9 +585,10 @@ def main():
             "host_load": (f"{min(loads):.1f}-{max(loads):.1f}" if loads else "not recorded")}
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "results.json"), "w") as f:
+        # Compact: the records make most of it (about 2,000 a run).
         json.dump({"meta": meta, "goals": grows, "summary": summ, "records": recs,
-                   "skipped": skips, "failed": fails, "dmesg": dmesg}, f, indent=1,
-                  sort_keys=True)
+                   "skipped": skips, "failed": fails, "dmesg": dmesg}, f,
+                  separators=(",", ":"), sort_keys=True)
     md = markdown(meta, summ, grows, skips, fails, dmesg)
     plots = []
     for kernel in sorted(summ):

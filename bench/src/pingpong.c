@@ -86,7 +86,8 @@ static int futex_wait_other(struct pp *p, int side)
 static int ffast_signal(struct pp *p, int side)
 {
 	__atomic_add_fetch(&p->sh->word[side], 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&p->sh->waiting[side], __ATOMIC_SEQ_CST))
+	/* The waker clears the flag: one FUTEX_WAKE per sleep (ring.c). */
+	if (__atomic_exchange_n(&p->sh->waiting[side], 0, __ATOMIC_SEQ_CST))
 		return futex_wake(&p->sh->word[side], 1) < 0 ? -1 : 0;
 	return 0;
 }
@@ -95,13 +96,15 @@ static int ffast_wait(struct pp *p, int side)
 {
 	uint32_t *w = &p->sh->word[!side], *flag = &p->sh->waiting[!side], v;
 
-	v = __atomic_load_n(w, __ATOMIC_ACQUIRE);
-	if (v == p->useen) {
+	/* The flag is set again before every sleep: a waker may clear it. */
+	while ((v = __atomic_load_n(w, __ATOMIC_ACQUIRE)) == p->useen) {
 		__atomic_store_n(flag, 1, __ATOMIC_SEQ_CST);
-		while ((v = __atomic_load_n(w, __ATOMIC_SEQ_CST)) == p->useen)
-			futex_wait(w, v);
-		__atomic_store_n(flag, 0, __ATOMIC_RELAXED);
+		v = __atomic_load_n(w, __ATOMIC_SEQ_CST);
+		if (v != p->useen)
+			break;
+		futex_wait(w, v);
 	}
+	__atomic_store_n(flag, 0, __ATOMIC_RELAXED);
 	p->useen = v;
 	return 0;
 }

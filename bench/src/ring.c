@@ -10,7 +10,8 @@
  *                  the kernel is entered only when the consumer sleeps
  *   futex-fast     the same protocol by hand on a futex: the consumer
  *                  sets a waiter flag before FUTEX_WAIT, the producer
- *                  calls FUTEX_WAKE only when the flag is set
+ *                  calls FUTEX_WAKE only when the flag is set, and clears
+ *                  it (one wake per sleep)
  * The consumer first polls the empty ring for 50 us (the same for every
  * implementation) and then blocks.  ns is the time per message, from the
  * first measured message sent to the last received; kfrac is the
@@ -172,10 +173,17 @@ static int sdf_block(struct ring *q, uint32_t tail)
 	return (int)(bench_nr_wait - before);
 }
 
+/*
+ * head was stored SEQ_CST, and so is the exchange: of this and the
+ * consumer's store of the flag followed by its load of head, one sees
+ * the other, so a consumer about to sleep is always woken.  Clearing the
+ * flag here wakes once per sleep: further messages sent before the
+ * consumer runs again make no system call (the consumer sets the flag
+ * again before it sleeps again).
+ */
 static int ffast_notify(struct ring *q)
 {
-	/* head was stored SEQ_CST: this load cannot pass it. */
-	if (!__atomic_load_n(&q->sh->cons_waiting, __ATOMIC_SEQ_CST))
+	if (!__atomic_exchange_n(&q->sh->cons_waiting, 0, __ATOMIC_SEQ_CST))
 		return 0;
 	return futex_wake(&q->sh->head, 1) < 0 ? -1 : 1;
 }
