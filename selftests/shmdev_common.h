@@ -862,4 +862,89 @@ static inline long smaps_field_kb(pid_t pid, uintptr_t start, const char *field)
 	return val;
 }
 
+/* -------------------------------------- the control page and its ioctls */
+
+/* POST and WAKE: the channel index is the argument itself. */
+static inline int sd_post(int fd, unsigned long channel)
+{
+	return ret_errno(ioctl(fd, SHMDEV_IOC_POST, channel));
+}
+
+static inline int sd_wake(int fd, unsigned long channel)
+{
+	return ret_errno(ioctl(fd, SHMDEV_IOC_WAKE, channel));
+}
+
+/* WAITV on @channels with the seen sequences @seqs (indexed by channel). */
+static inline int sd_waitv(int fd, __u64 channels, const __u64 *seqs,
+			   __u64 timeout_ns, __u64 *advanced)
+{
+	struct shmdev_waitv w;
+	int ret;
+
+	memset(&w, 0, sizeof(w));
+	w.channels = channels;
+	w.seqs_ptr = (uintptr_t)seqs;
+	w.timeout_ns = timeout_ns;
+	ret = ret_errno(ioctl(fd, SHMDEV_IOC_WAITV, &w));
+	if (advanced)
+		*advanced = w.advanced;
+	return ret;
+}
+
+static inline int sd_poll_mask(int fd, __u64 channels, __u64 *previous)
+{
+	struct shmdev_poll_mask m;
+	int ret;
+
+	memset(&m, 0, sizeof(m));
+	m.channels = channels;
+	ret = ret_errno(ioctl(fd, SHMDEV_IOC_POLL_MASK, &m));
+	if (!ret && previous)
+		*previous = m.previous;
+	return ret;
+}
+
+/* Map the control page of @fd's region read-write; MAP_FAILED with errno. */
+static inline struct shmdev_ctl_page *sd_ctl_map(int fd)
+{
+	return mmap(NULL, page_size(), PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		    (off_t)SHMDEV_CTL_OFFSET);
+}
+
+/* The fast-path notify of DOC: control page: add, then WAKE only if needed. */
+static inline int sd_fast_notify(int fd, struct shmdev_ctl_page *ctl,
+				 __u32 ch, __u64 *seq)
+{
+	__u64 s = __atomic_add_fetch(&ctl->channel[ch].seq, 1, __ATOMIC_SEQ_CST);
+
+	if (seq)
+		*seq = s;
+	if (__atomic_load_n(&ctl->channel[ch].waiters, __ATOMIC_SEQ_CST))
+		return sd_wake(fd, ch);
+	return 0;
+}
+
+static inline __u32 sd_ctl_waiters(const struct shmdev_ctl_page *ctl, __u32 ch)
+{
+	return __atomic_load_n(&ctl->channel[ch].waiters, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Wait up to @ms for the control page to record @want waiters on @ch: the
+ * kernel counts a task before it sleeps, so this is how a test knows that
+ * a child is (about to be) asleep.  Returns the last count seen.
+ */
+static inline __u32 sd_ctl_await_waiters(const struct shmdev_ctl_page *ctl,
+					 __u32 ch, __u32 want, int ms)
+{
+	__u32 n = sd_ctl_waiters(ctl, ch);
+
+	while (n != want && ms-- > 0) {
+		usleep(1000);
+		n = sd_ctl_waiters(ctl, ch);
+	}
+	return n;
+}
+
 #endif /* SHMDEV_COMMON_H */

@@ -38,6 +38,7 @@
 #define FZ_MARKS	16
 #define FZ_MAX_BYTES	(32ULL << 20)	/* budget of region memory */
 #define FZ_BIGBUF	(16384 + 4096)	/* _IOC_SIZE is at most 16383 */
+#define FZ_NR_CMDS	14		/* command numbers 0x00-0x0d */
 
 typedef unsigned __int128 emask_t;
 #define EM(e)		((emask_t)1 << (e))
@@ -620,8 +621,10 @@ static void fz_api(int fd, int f)
 	    a.page_size != psz || a.max_region_size != cur_max_region ||
 	    a.create_flags != SHMDEV_CREATE_FLAGS_MASK ||
 	    a.attach_flags != SHMDEV_ATTACH_FLAGS_MASK ||
-	    a.wait_flags != SHMDEV_WAIT_FLAGS_MASK || (a.ioctls & 0x1ff) != 0x1ff ||
-	    a.huge_page_size != 2u << 20 || a.flags)
+	    a.wait_flags != SHMDEV_WAIT_FLAGS_MASK || a.ioctls != 0x3fff ||
+	    a.huge_page_size != 2u << 20 || a.flags ||
+	    a.ctl_offset != SHMDEV_CTL_OFFSET || a.ctl_size != (__u32)psz ||
+	    a.ctl_channel_size != sizeof(struct shmdev_ctl_channel))
 		FZ_FAIL("API output wrong: version %u ioctls %#llx max_region %llu (want %llu) page %u",
 			a.version, (unsigned long long)a.ioctls,
 			(unsigned long long)a.max_region_size,
@@ -1211,19 +1214,21 @@ static void fz_badcmd(int fd, int f)
 	static const unsigned int cmds[] = {
 		SHMDEV_IOC_API, SHMDEV_IOC_CREATE, SHMDEV_IOC_ATTACH, SHMDEV_IOC_INFO,
 		SHMDEV_IOC_DESTROY, SHMDEV_IOC_LIST, SHMDEV_IOC_NOTIFY, SHMDEV_IOC_WAIT,
-		SHMDEV_IOC_ACK, SHMDEV_IOC_MAP,
+		SHMDEV_IOC_ACK, SHMDEV_IOC_MAP, SHMDEV_IOC_WAITV,
+		SHMDEV_IOC_POLL_MASK,
 	};
 	size_t i;
 	int ret;
 
-	kcmd = cmds[rnd(10)];
+	/* POST and WAKE (_IO, no struct) are left to the dispatch sweep. */
+	kcmd = cmds[rnd(sizeof(cmds) / sizeof(cmds[0]))];
 	nr = _IOC_NR(kcmd);
 	type = SHMDEV_IOC_MAGIC;
 	dir = _IOC_DIR(kcmd);
 	size = _IOC_SIZE(kcmd);
 	switch (rnd(4)) {
 	case 0:
-		nr = 10 + rnd(256 - 10);
+		nr = FZ_NR_CMDS + rnd(256 - FZ_NR_CMDS);
 		break;
 	case 1:
 		do {
@@ -1239,10 +1244,11 @@ static void fz_badcmd(int fd, int f)
 		while (dir == _IOC_DIR(kcmd));
 		break;
 	default:
-		/* API and INFO still take their first version's size. */
+		/* API and INFO still take their earlier versions' sizes. */
 		do
 			size = rnd(_IOC_SIZE(kcmd));
-		while ((kcmd == SHMDEV_IOC_API && size == SHMDEV_API_SIZE_VER0) ||
+		while ((kcmd == SHMDEV_IOC_API && (size == SHMDEV_API_SIZE_VER0 ||
+						   size == SHMDEV_API_SIZE_VER1)) ||
 		       (kcmd == SHMDEV_IOC_INFO && size == SHMDEV_INFO_SIZE_VER0));
 		break;
 	}
@@ -1331,6 +1337,9 @@ static void fz_mmap(void)
 	case 4: off = special_u64() & ~(__u64)(psz - 1); break;
 	default: off = 0; break;
 	}
+	/* The control page has its own tests (shmdev_fastpath_test). */
+	if (off == SHMDEV_CTL_OFFSET)
+		off = 0;
 	switch (rnd(6)) {
 	case 0: len = 0; break;
 	case 1: len = size + psz; break;
@@ -1884,7 +1893,8 @@ TEST_F_TIMEOUT(fuzz, dispatch_sweep, 300)
 	static const unsigned int cmds[] = {
 		SHMDEV_IOC_API, SHMDEV_IOC_CREATE, SHMDEV_IOC_ATTACH, SHMDEV_IOC_INFO,
 		SHMDEV_IOC_DESTROY, SHMDEV_IOC_LIST, SHMDEV_IOC_NOTIFY, SHMDEV_IOC_WAIT,
-		SHMDEV_IOC_ACK, SHMDEV_IOC_MAP,
+		SHMDEV_IOC_ACK, SHMDEV_IOC_MAP, SHMDEV_IOC_POST, SHMDEV_IOC_WAKE,
+		SHMDEV_IOC_WAITV, SHMDEV_IOC_POLL_MASK,
 	};
 	char name[SHMDEV_NAME_MAX];
 	int fds[2], i, ret;
@@ -1898,10 +1908,11 @@ TEST_F_TIMEOUT(fuzz, dispatch_sweep, 300)
 	for (i = 0; i < 2; i++) {
 		for (nr = 0; nr < 256; nr++) {
 			for (dir = 0; dir < 4; dir++) {
-				known = nr < 10 ? cmds[nr] : 0;
+				known = nr < FZ_NR_CMDS ? cmds[nr] : 0;
 				for (s = 0; s < 6; s++) {
 					unsigned int ks = known ? _IOC_SIZE(known) : 64;
-					unsigned int size[] = { ks, ks - 1, ks + 8, ks + 8, 0, 16383 };
+					/* POST and WAKE (_IO): no ks - 1 */
+					unsigned int size[] = { ks, ks ? ks - 1 : 1, ks + 8, ks + 8, 0, 16383 };
 					emask_t allowed = EM(ENOTTY);
 					bool ok = false;
 
@@ -1910,7 +1921,15 @@ TEST_F_TIMEOUT(fuzz, dispatch_sweep, 300)
 					memset(bigbuf, 0, FZ_BIGBUF);
 					if (s == 3)
 						bigbuf[ks + 3] = 0x5a;
-					if (known && dir == _IOC_DIR(known) && size[s] >= ks) {
+					if (known && !ks) {
+						/*
+						 * POST and WAKE take only their exact
+						 * command, and bigbuf's address as the
+						 * channel: out of range.
+						 */
+						if (cmd == known)
+							allowed = i ? EM(EINVAL) : EM(ENXIO);
+					} else if (known && dir == _IOC_DIR(known) && size[s] >= ks) {
 						if (s == 3) {
 							allowed = EM(E2BIG);
 						} else {
@@ -1937,6 +1956,12 @@ TEST_F_TIMEOUT(fuzz, dispatch_sweep, 300)
 							/* NOTIFY (nr 6) ran first: seq 0 differs */
 							if (i == 1 && nr == 7)
 								allowed = 0, ok = true;
+							/* WAITV: the empty mask comes first */
+							if (nr == 12)
+								allowed = EM(EINVAL), ok = false;
+							/* POLL_MASK: mask 0 is allowed */
+							if (nr == 13)
+								allowed = i ? 0 : EM(ENXIO), ok = i;
 						}
 					}
 					ret = ioctl(fds[i], cmd, bigbuf) ? errno : 0;

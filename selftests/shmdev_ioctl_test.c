@@ -113,6 +113,8 @@ static const struct {
 	{ "NOTIFY", SHMDEV_IOC_NOTIFY },
 	{ "WAIT", SHMDEV_IOC_WAIT },
 	{ "ACK", SHMDEV_IOC_ACK },
+	{ "WAITV", SHMDEV_IOC_WAITV },
+	{ "POLL_MASK", SHMDEV_IOC_POLL_MASK },
 };
 
 static __u64 seq_of(int fd, __u32 ch)
@@ -126,7 +128,7 @@ static __u64 seq_of(int fd, __u32 ch)
 
 /* ---------------------------------------------------------------- API */
 
-/* SHMDEV_IOC_API reports version 1, exactly the 10 commands, the flag masks and limits. */
+/* SHMDEV_IOC_API reports version 1, exactly the 14 commands, the flag masks and limits. */
 TEST_F(ioctl, api_reports_capabilities)
 {
 	struct shmdev_api api;
@@ -134,7 +136,8 @@ TEST_F(ioctl, api_reports_capabilities)
 	memset(&api, 0, sizeof(api));
 	ASSERT_EQ(0, ret_errno(ioctl(self->ufd, SHMDEV_IOC_API, &api)));
 	EXPECT_EQ((__u32)SHMDEV_API_VERSION, api.version);
-	EXPECT_EQ((1ULL << (_IOC_NR(SHMDEV_IOC_MAP) + 1)) - 1, api.ioctls);
+	EXPECT_EQ((1ULL << (_IOC_NR(SHMDEV_IOC_POLL_MASK) + 1)) - 1, api.ioctls);
+	EXPECT_EQ(0x3fffULL, api.ioctls);
 	EXPECT_EQ(SHMDEV_CREATE_FLAGS_MASK, api.create_flags);
 	EXPECT_EQ(SHMDEV_ATTACH_FLAGS_MASK, api.attach_flags);
 	EXPECT_EQ(SHMDEV_WAIT_FLAGS_MASK, api.wait_flags);
@@ -158,6 +161,9 @@ TEST_F(ioctl, api_nonzero_output_field_einval)
 		offsetof(struct shmdev_api, max_channels),
 		offsetof(struct shmdev_api, page_size),
 		offsetof(struct shmdev_api, huge_page_size),
+		offsetof(struct shmdev_api, ctl_offset),
+		offsetof(struct shmdev_api, ctl_size),
+		offsetof(struct shmdev_api, ctl_channel_size),
 	};
 	struct shmdev_api api;
 	size_t i;
@@ -167,6 +173,45 @@ TEST_F(ioctl, api_nonzero_output_field_einval)
 		((unsigned char *)&api)[offs[i]] = 1;
 		EXPECT_EQ(-EINVAL, ret_errno(ioctl(self->ufd, SHMDEV_IOC_API, &api)))
 			TH_LOG("api field at offset %zu", offs[i]);
+	}
+}
+
+/* API reports the control page: at SHMDEV_CTL_OFFSET, one page, 64 bytes a channel. */
+TEST_F(ioctl, api_reports_control_page)
+{
+	struct shmdev_api api;
+
+	memset(&api, 0, sizeof(api));
+	ASSERT_EQ(0, ret_errno(ioctl(self->ufd, SHMDEV_IOC_API, &api)));
+	EXPECT_EQ(SHMDEV_CTL_OFFSET, api.ctl_offset);
+	EXPECT_EQ((__u32)page_size(), api.ctl_size);
+	EXPECT_EQ(64u, api.ctl_channel_size);
+	EXPECT_EQ(sizeof(struct shmdev_ctl_channel), (size_t)api.ctl_channel_size);
+	EXPECT_GE(api.ctl_size, sizeof(struct shmdev_ctl_page));
+}
+
+/* API takes each published struct size (56, 64, 80), fills it, and writes nothing past it. */
+TEST_F(ioctl, api_every_published_size)
+{
+	static const size_t sizes[] = {
+		SHMDEV_API_SIZE_VER0, SHMDEV_API_SIZE_VER1,
+		sizeof(struct shmdev_api),
+	};
+	unsigned char buf[sizeof(struct shmdev_api) + 16] __attribute__((aligned(8)));
+	struct shmdev_api api;
+	size_t i, j;
+
+	ASSERT_EQ(80u, sizeof(struct shmdev_api));
+	memset(&api, 0, sizeof(api));
+	ASSERT_EQ(0, ret_errno(ioctl(self->ufd, SHMDEV_IOC_API, &api)));
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		memset(buf, 0xee, sizeof(buf));
+		memset(buf, 0, sizes[i]);
+		EXPECT_EQ(0, ioctl_sized(self->ufd, SHMDEV_IOC_API, sizes[i], buf))
+			TH_LOG("size %zu", sizes[i]);
+		EXPECT_EQ(0, memcmp(buf, &api, sizes[i])) TH_LOG("size %zu", sizes[i]);
+		for (j = sizes[i]; j < sizeof(buf); j++)
+			ASSERT_EQ(0xee, buf[j]) TH_LOG("size %zu: byte %zu written", sizes[i], j);
 	}
 }
 
@@ -1227,6 +1272,155 @@ TEST_F(ioctl, ack_nonzero_pending_einval)
 	EXPECT_EQ(-EINVAL, ret_errno(ioctl(self->fd, SHMDEV_IOC_ACK, &a)));
 }
 
+/* ------------------------------------------------ POST, WAKE, WAITV, POLL_MASK */
+
+static const unsigned long bad_channels[] = {
+	REGION_CH, REGION_CH + 1, SHMDEV_MAX_CHANNELS, 1UL << 32, ~0UL,
+};
+
+/* POST of a channel at or past the region's count fails with EINVAL, advancing nothing. */
+TEST_F(ioctl, post_bad_channel_einval)
+{
+	size_t i;
+	__u32 c;
+
+	for (i = 0; i < sizeof(bad_channels) / sizeof(bad_channels[0]); i++)
+		EXPECT_EQ(-EINVAL, sd_post(self->fd, bad_channels[i]))
+			TH_LOG("channel %#lx", bad_channels[i]);
+	for (c = 0; c < REGION_CH; c++)
+		EXPECT_EQ(0ULL, seq_of(self->fd, c));
+}
+
+/* WAKE of a channel at or past the region's count fails with EINVAL. */
+TEST_F(ioctl, wake_bad_channel_einval)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(bad_channels) / sizeof(bad_channels[0]); i++)
+		EXPECT_EQ(-EINVAL, sd_wake(self->fd, bad_channels[i]))
+			TH_LOG("channel %#lx", bad_channels[i]);
+}
+
+/* POST and WAKE encoded with a direction and a size are other commands: ENOTTY. */
+TEST_F(ioctl, post_wake_with_struct_enotty)
+{
+	__u64 arg[8] = { 0 };
+
+	EXPECT_EQ(-ENOTTY, ret_errno(ioctl(self->fd,
+		_IOW(SHMDEV_IOC_MAGIC, _IOC_NR(SHMDEV_IOC_POST), __u64), arg)));
+	EXPECT_EQ(-ENOTTY, ret_errno(ioctl(self->fd,
+		_IOWR(SHMDEV_IOC_MAGIC, _IOC_NR(SHMDEV_IOC_WAKE), __u64), arg)));
+	EXPECT_EQ(0ULL, seq_of(self->fd, 0));
+}
+
+/* A raw WAITV with the given fields; 0 or -errno. */
+static int waitv_raw(int fd, struct shmdev_waitv *w)
+{
+	return ret_errno(ioctl(fd, SHMDEV_IOC_WAITV, w));
+}
+
+/* WAITV with an empty channel mask fails with EINVAL. */
+TEST_F(ioctl, waitv_empty_mask_einval)
+{
+	__u64 seqs[REGION_CH] = { 0 };
+
+	EXPECT_EQ(-EINVAL, sd_waitv(self->fd, 0, seqs, 0, NULL));
+}
+
+/* WAITV with a mask bit at or past the region's channel count fails with EINVAL. */
+TEST_F(ioctl, waitv_mask_past_channels_einval)
+{
+	__u64 seqs[SHMDEV_MAX_CHANNELS] = { 0 };
+
+	EXPECT_EQ(-EINVAL, sd_waitv(self->fd, 1ULL << REGION_CH, seqs, 0, NULL));
+	EXPECT_EQ(-EINVAL, sd_waitv(self->fd, 1 | 1ULL << 63, seqs, 0, NULL));
+	EXPECT_EQ(-EINVAL, sd_waitv(self->fd, ~0ULL, seqs, 0, NULL));
+}
+
+/* WAITV with each unknown flag bit (and ~0) fails with EINVAL. */
+TEST_F(ioctl, waitv_unknown_flags_einval)
+{
+	__u64 seqs[REGION_CH] = { 0 };
+	struct shmdev_waitv w;
+	__u32 bad[33];
+	int i, n = bad_flags(SHMDEV_WAIT_FLAGS_MASK, bad);
+
+	for (i = 0; i < n; i++) {
+		memset(&w, 0, sizeof(w));
+		w.channels = 1;
+		w.seqs_ptr = (uintptr_t)seqs;
+		w.flags = bad[i];
+		EXPECT_EQ(-EINVAL, waitv_raw(self->fd, &w)) TH_LOG("flags 0x%x", bad[i]);
+	}
+}
+
+/* WAITV with a non-zero __pad fails with EINVAL. */
+TEST_F(ioctl, waitv_nonzero_pad_einval)
+{
+	__u64 seqs[REGION_CH] = { 0 };
+	struct shmdev_waitv w;
+
+	memset(&w, 0, sizeof(w));
+	w.channels = 1;
+	w.seqs_ptr = (uintptr_t)seqs;
+	w.__pad = 1;
+	EXPECT_EQ(-EINVAL, waitv_raw(self->fd, &w));
+}
+
+/* WAITV with a non-zero advanced (output) fails with EINVAL. */
+TEST_F(ioctl, waitv_nonzero_advanced_einval)
+{
+	__u64 seqs[REGION_CH] = { 0 };
+	struct shmdev_waitv w;
+
+	memset(&w, 0, sizeof(w));
+	w.channels = 1;
+	w.seqs_ptr = (uintptr_t)seqs;
+	w.advanced = 1;
+	EXPECT_EQ(-EINVAL, waitv_raw(self->fd, &w));
+}
+
+/* WAITV with a seqs_ptr that is NULL, unmapped, or too short for the mask fails with EFAULT. */
+TEST_F(ioctl, waitv_bad_seqs_ptr_efault)
+{
+	__u64 *p = mmap(NULL, 2 * page_size(), PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	__u64 *last;
+
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, munmap((char *)p + page_size(), page_size()));
+	EXPECT_EQ(-EFAULT, sd_waitv(self->fd, 1, NULL, 0, NULL));
+	EXPECT_EQ(-EFAULT, sd_waitv(self->fd, 1, (__u64 *)((char *)p + page_size()),
+				    0, NULL));
+	/* Entry 0 is the page's last word: entry 1 (bit 1 of the mask) is not mapped. */
+	last = (__u64 *)((char *)p + page_size()) - 1;
+	*last = 0;
+	EXPECT_EQ(-EFAULT, sd_waitv(self->fd, 3, last, 0, NULL));
+	munmap(p, page_size());
+}
+
+/* POLL_MASK with a bit at or past the region's channel count fails with EINVAL, changing nothing. */
+TEST_F(ioctl, poll_mask_bits_past_channels_einval)
+{
+	__u64 prev = 0;
+
+	EXPECT_EQ(-EINVAL, sd_poll_mask(self->fd, 1ULL << REGION_CH, NULL));
+	EXPECT_EQ(-EINVAL, sd_poll_mask(self->fd, ~0ULL, NULL));
+	ASSERT_EQ(0, sd_poll_mask(self->fd, 1, &prev));
+	EXPECT_EQ((1ULL << REGION_CH) - 1, prev);
+}
+
+/* POLL_MASK with a non-zero previous (output) fails with EINVAL. */
+TEST_F(ioctl, poll_mask_nonzero_previous_einval)
+{
+	struct shmdev_poll_mask m;
+
+	memset(&m, 0, sizeof(m));
+	m.channels = 1;
+	m.previous = 1;
+	EXPECT_EQ(-EINVAL, ret_errno(ioctl(self->fd, SHMDEV_IOC_POLL_MASK, &m)));
+}
+
 /* ------------------------------------------------ fd state */
 
 /* CREATE on an fd opened O_RDONLY fails with EBADF. */
@@ -1308,6 +1502,32 @@ TEST_F(ioctl, wait_unattached_enxio)
 TEST_F(ioctl, ack_unattached_enxio)
 {
 	EXPECT_EQ(-ENXIO, sd_ack(self->ufd, 1, NULL));
+}
+
+/* POST on an unattached fd fails with ENXIO. */
+TEST_F(ioctl, post_unattached_enxio)
+{
+	EXPECT_EQ(-ENXIO, sd_post(self->ufd, 0));
+}
+
+/* WAKE on an unattached fd fails with ENXIO. */
+TEST_F(ioctl, wake_unattached_enxio)
+{
+	EXPECT_EQ(-ENXIO, sd_wake(self->ufd, 0));
+}
+
+/* WAITV on an unattached fd fails with ENXIO. */
+TEST_F(ioctl, waitv_unattached_enxio)
+{
+	__u64 seqs[1] = { 0 };
+
+	EXPECT_EQ(-ENXIO, sd_waitv(self->ufd, 1, seqs, 0, NULL));
+}
+
+/* POLL_MASK on an unattached fd fails with ENXIO. */
+TEST_F(ioctl, poll_mask_unattached_enxio)
+{
+	EXPECT_EQ(-ENXIO, sd_poll_mask(self->ufd, 1, NULL));
 }
 
 /* INFO without BY_ID on an unattached fd fails with ENXIO. */
@@ -1486,6 +1706,8 @@ TEST_F(ioctl, larger_struct_nonzero_tail_e2big)
 	struct shmdev_notify nt = { 0 };
 	struct shmdev_wait w = { 0 };
 	struct shmdev_ack ack = { 0 };
+	struct shmdev_waitv waitv = { 0 };
+	struct shmdev_poll_mask pm = { 0 };
 	__u64 seq = seq_of(self->fd, 0);
 	int fd1 = shmdev_open(O_RDWR);
 
@@ -1512,6 +1734,11 @@ TEST_F(ioctl, larger_struct_nonzero_tail_e2big)
 	EXPECT_EQ(-E2BIG, ioctl_grown(self->fd, SHMDEV_IOC_ACK, &ack, 8, 1));
 	strcpy(d.name, self->name);
 	EXPECT_EQ(-E2BIG, ioctl_grown(self->ufd, SHMDEV_IOC_DESTROY, &d, 8, 1));
+	waitv.channels = 1;
+	waitv.seqs_ptr = (uintptr_t)&seq;
+	EXPECT_EQ(-E2BIG, ioctl_grown(self->fd, SHMDEV_IOC_WAITV, &waitv, 8, 1));
+	pm.channels = 1;
+	EXPECT_EQ(-E2BIG, ioctl_grown(self->fd, SHMDEV_IOC_POLL_MASK, &pm, 8, 1));
 	close(fd1);
 	ASSERT_NOTHING_CHANGED();
 }

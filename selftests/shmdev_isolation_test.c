@@ -1276,6 +1276,9 @@ TEST_F(leak, outputs_have_no_stray_bytes)
 	GUARDED(struct shmdev_notify) no;
 	GUARDED(struct shmdev_wait) wa;
 	GUARDED(struct shmdev_ack) ac;
+	GUARDED(struct shmdev_waitv) wv;
+	GUARDED(struct shmdev_poll_mask) pm;
+	__u64 wv_seqs[3] = { 0, 0, 0 };
 	struct shmdev_api eapi;
 	struct shmdev_create ecr;
 	struct shmdev_attach eat;
@@ -1284,6 +1287,8 @@ TEST_F(leak, outputs_have_no_stray_bytes)
 	struct shmdev_notify eno;
 	struct shmdev_wait ewa;
 	struct shmdev_ack eac;
+	struct shmdev_waitv ewv;
+	struct shmdev_poll_mask epm;
 	struct { struct shmdev_info s; unsigned char tail[64];
 		 unsigned char guard[64]; } big;
 	__u64 *ids, poison;
@@ -1303,7 +1308,7 @@ TEST_F(leak, outputs_have_no_stray_bytes)
 	ASSERT_EQ(0, guarded_ioctl(fd, SHMDEV_IOC_API, &api, sizeof(api.s)));
 	memset(&eapi, 0, sizeof(eapi));
 	eapi.version = SHMDEV_API_VERSION;
-	eapi.ioctls = 0x3ff;
+	eapi.ioctls = 0x3fff;
 	eapi.create_flags = SHMDEV_CREATE_FLAGS_MASK;
 	eapi.attach_flags = SHMDEV_ATTACH_FLAGS_MASK;
 	eapi.wait_flags = SHMDEV_WAIT_FLAGS_MASK;
@@ -1311,6 +1316,9 @@ TEST_F(leak, outputs_have_no_stray_bytes)
 	eapi.max_channels = SHMDEV_MAX_CHANNELS;
 	eapi.page_size = page_size();
 	eapi.huge_page_size = 2u << 20;
+	eapi.ctl_offset = SHMDEV_CTL_OFFSET;
+	eapi.ctl_size = page_size();
+	eapi.ctl_channel_size = sizeof(struct shmdev_ctl_channel);
 	EXPECT_SAME_BYTES(eapi, api.s);
 	EXPECT_TRUE(guard_intact(&api, sizeof(api.s)));
 
@@ -1488,6 +1496,38 @@ TEST_F(leak, outputs_have_no_stray_bytes)
 	ASSERT_EQ(0, guarded_ioctl(fd, SHMDEV_IOC_ACK, &ac, sizeof(ac.s)));
 	eac = (struct shmdev_ack){ 0 };
 	EXPECT_SAME_BYTES(eac, ac.s);
+
+	/* WAITV: channel 1 moved (seq 2), channel 0 did not */
+	memset(&wv, 0, sizeof(wv));
+	wv.s.channels = 0x3;
+	wv.s.seqs_ptr = (uintptr_t)wv_seqs;
+	ASSERT_EQ(0, guarded_ioctl(fd, SHMDEV_IOC_WAITV, &wv, sizeof(wv.s)));
+	ewv = (struct shmdev_waitv){ .channels = 0x3,
+				     .seqs_ptr = (uintptr_t)wv_seqs,
+				     .advanced = 0x2 };
+	EXPECT_SAME_BYTES(ewv, wv.s);
+	EXPECT_TRUE(guard_intact(&wv, sizeof(wv.s)));
+	memset(&wv, 0, sizeof(wv));
+	wv.s.channels = 0x1;
+	wv.s.seqs_ptr = (uintptr_t)wv_seqs;
+	ASSERT_EQ(-ETIMEDOUT, guarded_ioctl(fd, SHMDEV_IOC_WAITV, &wv, sizeof(wv.s)));
+	ewv = (struct shmdev_waitv){ .channels = 0x1,
+				     .seqs_ptr = (uintptr_t)wv_seqs };
+	EXPECT_SAME_BYTES(ewv, wv.s);
+	EXPECT_TRUE(guard_intact(&wv, sizeof(wv.s)));
+
+	/* POLL_MASK: the previous mask is all 3 channels, then the new one */
+	memset(&pm, 0, sizeof(pm));
+	pm.s.channels = 0x1;
+	ASSERT_EQ(0, guarded_ioctl(fd, SHMDEV_IOC_POLL_MASK, &pm, sizeof(pm.s)));
+	epm = (struct shmdev_poll_mask){ .channels = 0x1, .previous = 0x7 };
+	EXPECT_SAME_BYTES(epm, pm.s);
+	EXPECT_TRUE(guard_intact(&pm, sizeof(pm.s)));
+	memset(&pm, 0, sizeof(pm));
+	pm.s.channels = 0x7;
+	ASSERT_EQ(0, guarded_ioctl(fd, SHMDEV_IOC_POLL_MASK, &pm, sizeof(pm.s)));
+	epm = (struct shmdev_poll_mask){ .channels = 0x7, .previous = 0x1 };
+	EXPECT_SAME_BYTES(epm, pm.s);
 
 	/* a failing call writes nothing back */
 	memset(&in, 0, sizeof(in));

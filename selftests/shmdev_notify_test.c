@@ -3,8 +3,9 @@
  * shmdev notification tests: NOTIFY/WAIT sequence semantics, timeouts
  * (relative, absolute, zero), signals (EINTR, SA_RESTART with an absolute
  * deadline, SIGSTOP/SIGCONT), a waiter outliving DESTROY and close() of
- * its fd, a 100000-round two-process ping-pong with no lost wakeup, and
- * poll()/epoll readiness with ACK.
+ * its fd, a 100000-round two-process ping-pong with no lost wakeup,
+ * poll()/epoll readiness with ACK; WAITV on several channels and the
+ * channels POLL_MASK selects for poll().
  */
 #define _GNU_SOURCE
 #include <poll.h>
@@ -960,6 +961,182 @@ TEST_F(notify, poll_before_attach_then_woken_by_notify)
 	EXPECT_EQ(POLLIN, readable(fd, 20000) & POLLIN);
 	EXPECT_EQ(0, reap_status(pid));
 	close(fd);
+}
+
+/* ------------------------------------------------ WAITV */
+
+/* WAITV returns at once with exactly the mask's channels that moved past the caller's sequences. */
+TEST_F(notify, waitv_advanced_mask_at_once)
+{
+	__u64 seqs[NCH] = { 0 }, adv = 0;
+
+	ASSERT_EQ(0, sd_notify(self->fd, 1, NULL));
+	ASSERT_EQ(0, sd_notify(self->fd, 3, NULL));
+	EXPECT_EQ(0, sd_waitv(self->fd, 0xf, seqs, SHMDEV_WAIT_FOREVER, &adv));
+	EXPECT_EQ(0xaULL, adv);
+	EXPECT_EQ(0, sd_waitv(self->fd, 0x3, seqs, SHMDEV_WAIT_FOREVER, &adv));
+	EXPECT_EQ(0x2ULL, adv);
+	seqs[1] = 1;
+	EXPECT_EQ(0, sd_waitv(self->fd, 0xf, seqs, 0, &adv));
+	EXPECT_EQ(0x8ULL, adv);
+}
+
+/* WAITV with no channel moved and timeout 0 fails with ETIMEDOUT, advanced written as 0. */
+TEST_F(notify, waitv_zero_timeout_etimedout)
+{
+	__u64 seqs[NCH] = { 0 }, adv = 99;
+
+	ASSERT_EQ(0, sd_notify(self->fd, 0, NULL));
+	EXPECT_EQ(-ETIMEDOUT, sd_waitv(self->fd, 0xe, seqs, 0, &adv));
+	EXPECT_EQ(0ULL, adv);
+}
+
+/* WAITV with an absolute deadline in the past fails with ETIMEDOUT at once. */
+TEST_F(notify, waitv_abstime_past_etimedout)
+{
+	__u64 seqs[NCH] = { 0 };
+	struct shmdev_waitv w;
+
+	memset(&w, 0, sizeof(w));
+	w.channels = 0x3;
+	w.seqs_ptr = (uintptr_t)seqs;
+	w.flags = SHMDEV_WAIT_ABSTIME;
+	w.timeout_ns = now_ns() - 1;
+	EXPECT_EQ(-ETIMEDOUT, ret_errno(ioctl(self->fd, SHMDEV_IOC_WAITV, &w)));
+	EXPECT_EQ(0ULL, w.advanced);
+}
+
+/* A WAITV sleeping on channels 1 and 2 is woken by another process's NOTIFY of channel 2. */
+TEST_F(notify, waitv_woken_by_any_mask_channel)
+{
+	__u64 seqs[NCH] = { 0 }, adv = 0;
+	uint64_t t0 = now_ns();
+	pid_t pid = notify_later(self, 2, 200);
+
+	ASSERT_GT(pid, 0);
+	EXPECT_EQ(0, sd_waitv(self->fd, 0x6, seqs, 20000 * MS, &adv));
+	EXPECT_EQ(0x4ULL, adv);
+	EXPECT_GE(now_ns() - t0, 100 * MS);
+	EXPECT_EQ(0, reap_status(pid));
+}
+
+/* A NOTIFY of a channel outside the mask does not end a WAITV: it times out. */
+TEST_F(notify, waitv_ignores_other_channels)
+{
+	__u64 seqs[NCH] = { 0 }, adv = 99;
+	uint64_t t0 = now_ns();
+	pid_t pid = notify_later(self, 0, 50);
+
+	ASSERT_GT(pid, 0);
+	EXPECT_EQ(-ETIMEDOUT, sd_waitv(self->fd, 0xe, seqs, 400 * MS, &adv));
+	EXPECT_EQ(0ULL, adv);
+	EXPECT_GE(now_ns() - t0, 300 * MS);
+	EXPECT_EQ(0, reap_status(pid));
+	EXPECT_EQ(1ULL, cur_seq(self->fd, 0));
+}
+
+/* A sleeping WAITV counts once in waiters of each channel of its mask, and of no other. */
+TEST_F(notify, waitv_counts_in_each_mask_channel)
+{
+	struct shmdev_ctl_page *ctl = sd_ctl_map(self->fd);
+	pid_t pid;
+
+	ASSERT_NE(MAP_FAILED, ctl);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		__u64 seqs[NCH] = { 0 }, adv = 0;
+
+		if (sd_waitv(self->fd, 0x5, seqs, 20000 * MS, &adv))
+			_exit(1);
+		_exit(adv == 0x1 ? 0 : 2);
+	}
+	EXPECT_EQ(1u, sd_ctl_await_waiters(ctl, 0, 1, 5000));
+	EXPECT_EQ(1u, sd_ctl_await_waiters(ctl, 2, 1, 1000));
+	EXPECT_EQ(0u, sd_ctl_waiters(ctl, 1));
+	EXPECT_EQ(0u, sd_ctl_waiters(ctl, 3));
+	ASSERT_EQ(0, sd_post(self->fd, 0));
+	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0u, sd_ctl_await_waiters(ctl, 0, 0, 1000));
+	EXPECT_EQ(0u, sd_ctl_await_waiters(ctl, 2, 0, 1000));
+	munmap(ctl, page_size());
+}
+
+/* ------------------------------------------------ POLL_MASK */
+
+/* A file starts with every channel selected; POLL_MASK reports the mask it replaces. */
+TEST_F(notify, poll_mask_default_all_previous)
+{
+	__u64 prev = 0;
+
+	ASSERT_EQ(0, sd_poll_mask(self->fd, 0x2, &prev));
+	EXPECT_EQ((1ULL << NCH) - 1, prev);
+	ASSERT_EQ(0, sd_poll_mask(self->fd, 0, &prev));
+	EXPECT_EQ(0x2ULL, prev);
+	ASSERT_EQ(0, sd_poll_mask(self->fd, 0x9, &prev));
+	EXPECT_EQ(0ULL, prev);
+}
+
+/* The file's own NOTIFY of an unselected channel leaves it unreadable; of a selected one, readable. */
+TEST_F(notify, poll_mask_own_notify_unselected)
+{
+	ASSERT_EQ(0, sd_poll_mask(self->fd, 0x2, NULL));
+	ASSERT_EQ(0, sd_notify(self->fd, 0, NULL));
+	ASSERT_EQ(0, sd_post(self->fd, 3));
+	EXPECT_EQ(0, readable(self->fd, 0));
+	ASSERT_EQ(0, sd_notify(self->fd, 1, NULL));
+	EXPECT_EQ(POLLIN, readable(self->fd, 0) & POLLIN);
+}
+
+/* A poller blocked on an unselected channel is not woken by its NOTIFY; a selected one wakes it. */
+TEST_F(notify, poll_mask_sleeping_poller)
+{
+	pid_t pid;
+
+	ASSERT_EQ(0, sd_poll_mask(self->fd, 0x2, NULL));
+	pid = notify_later(self, 0, 50);
+	ASSERT_GT(pid, 0);
+	EXPECT_EQ(0, readable(self->fd, 400));
+	EXPECT_EQ(0, reap_status(pid));
+	pid = notify_later(self, 1, 100);
+	ASSERT_GT(pid, 0);
+	EXPECT_EQ(POLLIN, readable(self->fd, 20000) & POLLIN);
+	EXPECT_EQ(0, reap_status(pid));
+}
+
+/* With mask 0 a file never polls readable, and ACK still reports every advanced channel. */
+TEST_F(notify, poll_mask_zero_never_readable_ack_unchanged)
+{
+	__u64 pending = 0;
+	int ch;
+
+	ASSERT_EQ(0, sd_poll_mask(self->fd, 0, NULL));
+	for (ch = 0; ch < NCH; ch++)
+		ASSERT_EQ(0, sd_notify(self->fd, ch, NULL));
+	EXPECT_EQ(0, readable(self->fd, 0));
+	ASSERT_EQ(0, sd_ack(self->fd, (1ULL << NCH) - 1, &pending));
+	EXPECT_EQ((1ULL << NCH) - 1, pending);
+}
+
+/* A polled file counts in waiters of its selected channels only, and follows a new mask. */
+TEST_F(notify, poll_mask_waiters_follow_mask)
+{
+	struct shmdev_ctl_page *ctl = sd_ctl_map(self->fd);
+	int fd2 = other_fd(self);
+
+	ASSERT_NE(MAP_FAILED, ctl);
+	ASSERT_GE(fd2, 0);
+	ASSERT_EQ(0, sd_poll_mask(fd2, 0x2, NULL));
+	EXPECT_EQ(0u, sd_ctl_waiters(ctl, 1));	/* not polled yet */
+	EXPECT_EQ(0, readable(fd2, 0));
+	EXPECT_EQ(1u, sd_ctl_waiters(ctl, 1));
+	EXPECT_EQ(0u, sd_ctl_waiters(ctl, 0));
+	ASSERT_EQ(0, sd_poll_mask(fd2, 0x1, NULL));
+	EXPECT_EQ(0u, sd_ctl_waiters(ctl, 1));
+	EXPECT_EQ(1u, sd_ctl_waiters(ctl, 0));
+	close(fd2);
+	EXPECT_EQ(0u, sd_ctl_await_waiters(ctl, 0, 0, 1000));
+	munmap(ctl, page_size());
 }
 
 SHMDEV_HARNESS_MAIN

@@ -19,6 +19,7 @@
 
 int main(int argc, char **argv)
 {
+	struct shmdev_ctl ctl = { .page = NULL };
 	struct shmdev_region r;
 	struct msgbox *box;
 	char text[MSGBOX_TEXT_MAX + 1];
@@ -39,10 +40,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	box = r.addr;
+	if (shmdev_ctl_map(r.fd, &ctl) < 0) {
+		fprintf(stderr, "%s: map the control page of '%s': %s\n",
+			argv[0], argv[1], strerror(errno));
+		shmdev_region_close(&r);
+		return 1;
+	}
 
 	do {
 		/* 1. Sleep until the producer has filled the slot. */
-		if (msgbox_wait_for(r.fd, box, MSGBOX_CH_DATA, 1) < 0)
+		if (msgbox_wait_for(&ctl, box, MSGBOX_CH_DATA, 1) < 0)
 			goto fail;
 
 		/*
@@ -60,17 +67,19 @@ int main(int argc, char **argv)
 
 		/* 3. Hand the slot back and wake the producer. */
 		atomic_store_explicit(&box->full, 0, memory_order_release);
-		if (shmdev_notify(r.fd, MSGBOX_CH_SPACE, NULL) < 0)
+		if (shmdev_ctl_notify(&ctl, MSGBOX_CH_SPACE, NULL) < 0)
 			goto fail;
 	} while (!last);
 
 	printf("consumer: done\n");
+	shmdev_ctl_unmap(&ctl);
 	shmdev_region_close(&r);
 	return 0;
 
 fail:
 	fprintf(stderr, "%s: region '%s': %s\n", argv[0], argv[1],
 		strerror(errno));
+	shmdev_ctl_unmap(&ctl);
 	shmdev_region_close(&r);
 	return 1;
 }

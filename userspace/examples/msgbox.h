@@ -9,7 +9,10 @@
  *	full == 1: a message waits, the consumer may read it.
  *
  * The flag lives in shared memory; the kernel only provides the sleeping
- * and waking, through two notification channels:
+ * and waking, through two notification channels, used through the
+ * region's control page (shmdev_ctl_*() in shmdev.h): a notify with
+ * nobody asleep, and a wait whose channel has already moved, make no
+ * system call at all:
  *
  *	channel 0 (MSGBOX_CH_DATA):  "data ready",  notified by the producer
  *	channel 1 (MSGBOX_CH_SPACE): "space free",  notified by the consumer
@@ -51,19 +54,20 @@ struct msgbox {
  * sleeping forever.  (Reading the flag first and the sequence second
  * would open exactly that window.)
  */
-static inline int msgbox_wait_for(int fd, struct msgbox *box,
+static inline int msgbox_wait_for(struct shmdev_ctl *ctl, struct msgbox *box,
 				  uint32_t channel, unsigned int want)
 {
-	uint64_t seq;
+	uint64_t seq = shmdev_ctl_seq(ctl, channel);		/* step 1 */
 
-	if (shmdev_seq(fd, channel, &seq) < 0)			/* step 1 */
-		return -1;
 	/* "acquire" pairs with the other side's "release" store. */
 	while (atomic_load_explicit(&box->full,
 				    memory_order_acquire) != want) {	/* step 2 */
-		/* Step 3; WAIT hands back the new sequence for the next round. */
-		if (shmdev_wait(fd, channel, seq, SHMDEV_WAIT_FOREVER, 0,
-				&seq) < 0 && errno != EINTR)
+		/*
+		 * Step 3: returns at once, without a system call, if the
+		 * sequence has moved; it hands back the new one.
+		 */
+		if (shmdev_ctl_wait(ctl, channel, seq, SHMDEV_WAIT_FOREVER, 0,
+				    &seq) < 0 && errno != EINTR)
 			return -1;
 	}
 	return 0;

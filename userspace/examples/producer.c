@@ -20,6 +20,7 @@
 
 int main(int argc, char **argv)
 {
+	struct shmdev_ctl ctl = { .page = NULL };
 	struct shmdev_region r;
 	struct msgbox *box;
 	unsigned long count = 5, i;
@@ -47,10 +48,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	box = r.addr;
+	if (shmdev_ctl_map(r.fd, &ctl) < 0) {
+		fprintf(stderr, "%s: map the control page of '%s': %s\n",
+			argv[0], argv[1], strerror(errno));
+		shmdev_region_close(&r);
+		return 1;
+	}
 
 	for (i = 1; i <= count; i++) {
 		/* 1. Wait for the consumer to empty the slot. */
-		if (msgbox_wait_for(r.fd, box, MSGBOX_CH_SPACE, 0) < 0)
+		if (msgbox_wait_for(&ctl, box, MSGBOX_CH_SPACE, 0) < 0)
 			goto fail;
 
 		/* 2. The slot is ours until we set "full": fill it. */
@@ -67,20 +74,22 @@ int main(int argc, char **argv)
 		 * wake it up.  From here on the slot belongs to the consumer.
 		 */
 		atomic_store_explicit(&box->full, 1, memory_order_release);
-		if (shmdev_notify(r.fd, MSGBOX_CH_DATA, NULL) < 0)
+		if (shmdev_ctl_notify(&ctl, MSGBOX_CH_DATA, NULL) < 0)
 			goto fail;
 	}
 
 	/* Wait until the last message was taken, so nothing is left behind. */
-	if (msgbox_wait_for(r.fd, box, MSGBOX_CH_SPACE, 0) < 0)
+	if (msgbox_wait_for(&ctl, box, MSGBOX_CH_SPACE, 0) < 0)
 		goto fail;
 	printf("producer: done, %lu message(s) delivered\n", count);
+	shmdev_ctl_unmap(&ctl);
 	shmdev_region_close(&r);
 	return 0;
 
 fail:
 	fprintf(stderr, "%s: region '%s': %s\n", argv[0], argv[1],
 		strerror(errno));
+	shmdev_ctl_unmap(&ctl);
 	shmdev_region_close(&r);
 	return 1;
 }

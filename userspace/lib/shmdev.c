@@ -540,6 +540,7 @@ int shmdev_ctl_map(int fd, struct shmdev_ctl *ctl)
 {
 	struct shmdev_info info;
 	struct shmdev_api api;
+	int prot = PROT_READ | PROT_WRITE, fl;
 	void *p;
 
 	if (!ctl) {
@@ -565,13 +566,20 @@ int shmdev_ctl_map(int fd, struct shmdev_ctl *ctl)
 	/* Needs an attached file: ENXIO here rather than from mmap(). */
 	if (shmdev_info_v1(fd, &info) < 0)
 		return -1;
-	p = mmap(NULL, api.ctl_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+	/* A shared writable mapping needs a file open for writing. */
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0)
+		return -1;
+	if ((fl & O_ACCMODE) == O_RDONLY)
+		prot = PROT_READ;
+	p = mmap(NULL, api.ctl_size, prot, MAP_SHARED, fd,
 		 (off_t)api.ctl_offset);
 	if (p == MAP_FAILED)
 		return -1;
 	ctl->page = p;
 	ctl->fd = fd;
 	ctl->nr_channels = info.nr_channels;
+	ctl->rdonly = !(prot & PROT_WRITE);
 	return 0;
 }
 

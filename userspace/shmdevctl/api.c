@@ -21,7 +21,7 @@
 
 static const char *const ioctl_names[] = {
 	"API", "CREATE", "ATTACH", "INFO", "DESTROY", "LIST", "NOTIFY",
-	"WAIT", "ACK",
+	"WAIT", "ACK", "MAP", "POST", "WAKE", "WAITV", "POLL_MASK",
 };
 #define NR_IOCTL_NAMES (sizeof(ioctl_names) / sizeof(ioctl_names[0]))
 
@@ -75,10 +75,16 @@ int cmd_api(int argc, char **argv)
 		       ", \"wait_flags\": %" PRIu64
 		       ", \"max_region_size\": %" PRIu64
 		       ", \"max_channels\": %" PRIu32
-		       ", \"page_size\": %" PRIu32 "}\n",
+		       ", \"page_size\": %" PRIu32
+		       ", \"huge_page_size\": %" PRIu64
+		       ", \"ctl_offset\": %" PRIu64
+		       ", \"ctl_size\": %" PRIu32
+		       ", \"ctl_channel_size\": %" PRIu32 "}\n",
 		       (uint64_t)api.create_flags, (uint64_t)api.attach_flags,
 		       (uint64_t)api.wait_flags, (uint64_t)api.max_region_size,
-		       api.max_channels, api.page_size);
+		       api.max_channels, api.page_size,
+		       (uint64_t)api.huge_page_size, (uint64_t)api.ctl_offset,
+		       api.ctl_size, api.ctl_channel_size);
 		return EXIT_SUCCESS;
 	}
 
@@ -114,6 +120,14 @@ int cmd_api(int argc, char **argv)
 	if (api.huge_page_size)
 		printf("huge page size:  %" PRIu64 " bytes\n",
 		       (uint64_t)api.huge_page_size);
+	/* A module before 0.3.0 leaves these zero: it has no control page. */
+	if (api.ctl_offset)
+		printf("control page:    offset 0x%" PRIx64 ", %" PRIu32
+		       " bytes, %" PRIu32 " bytes a channel\n",
+		       (uint64_t)api.ctl_offset, api.ctl_size,
+		       api.ctl_channel_size);
+	else
+		printf("control page:    none (module before 0.3.0)\n");
 	return EXIT_SUCCESS;
 }
 

@@ -40,7 +40,7 @@ extern const char *current_cmd;
 /* What failed, so that the message can explain the errno. */
 enum op {
 	OP_OPEN, OP_API, OP_CREATE, OP_ATTACH, OP_INFO, OP_DESTROY, OP_LIST,
-	OP_NOTIFY, OP_WAIT, OP_MMAP, OP_PAGEMAP, OP_MAP, OP_SVG,
+	OP_NOTIFY, OP_WAIT, OP_WAITV, OP_CTL, OP_MMAP, OP_PAGEMAP, OP_MAP, OP_SVG,
 };
 
 __attribute__((noreturn, format(printf, 1, 2)))

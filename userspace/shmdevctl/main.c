@@ -17,7 +17,8 @@ const char help_api[] =
 "Usage: shmdevctl api [--json]\n"
 "\n"
 "Show what the loaded module supports: its API version, ioctls and flags,\n"
-"the largest region it accepts now, the channel limit and the page size.\n"
+"the largest region it accepts now, the channel limit, the page sizes and\n"
+"where the control page is (its mmap() offset and size).\n"
 "\n"
 "Options:\n"
 "  -J, --json    JSON output\n"
@@ -45,15 +46,20 @@ const char help_create[] =
 "  -h, --help        show this help\n";
 
 const char help_info[] =
-"Usage: shmdevctl info NAME [--json]\n"
-"       shmdevctl info --id ID [--json]\n"
+"Usage: shmdevctl info NAME [--json] [--waiters]\n"
+"       shmdevctl info --id ID [--json] [--waiters]\n"
 "\n"
 "Show a region's size, owner, creator, mode, attached files, mappings,\n"
-"flags and the sequence of each channel.  Does not attach to the region.\n"
+"flags and the sequence of each channel.  Does not attach to the region,\n"
+"unless --waiters asks for the control page.\n"
 "\n"
 "Options:\n"
 "  -i, --id ID   the region with this id rather than a name\n"
 "  -J, --json    JSON output\n"
+"  -w, --waiters also show each channel's waiters (tasks sleeping in a\n"
+"                wait, and polled files), from the control page: this\n"
+"                attaches read-only for a moment (after the other values\n"
+"                are read), which updates the last pid and times\n"
 "  -h, --help    show this help\n";
 
 const char help_rm[] =
@@ -81,13 +87,19 @@ const char help_notify[] =
 
 const char help_wait[] =
 "Usage: shmdevctl wait NAME [--channel N] [--seq S] [--timeout MS] [--poll]\n"
+"       shmdevctl wait NAME --channel N,M... [--timeout MS]\n"
 "\n"
 "Wait until the channel's sequence differs from S and print the new\n"
 "sequence.  Without --seq, S is the current sequence: wait for the next\n"
 "notify.  Exit status 3 when the timeout expires.\n"
 "\n"
+"With several channels, wait for the next notify of any of them (one\n"
+"SHMDEV_IOC_WAITV) and print a line \"CHANNEL SEQUENCE\" for each that\n"
+"moved.\n"
+"\n"
 "Options:\n"
-"  -c, --channel N    the channel (default 0)\n"
+"  -c, --channel N    the channel (default 0); a list N,M... or the\n"
+"                     option repeated waits on several\n"
 "  -s, --seq S        the sequence already seen\n"
 "  -t, --timeout MS   give up after MS milliseconds (default: never)\n"
 "  -p, --poll         sleep in poll(2) and acknowledge with ACK, as an\n"

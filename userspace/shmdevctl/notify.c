@@ -100,6 +100,60 @@ static int wait_poll(int fd, uint32_t channel, uint64_t expected,
 	}
 }
 
+/*
+ * Add the channels of @s ("N" or "N,M,...", -c may also repeat) to
+ * @mask; *@last gets the last one, the channel of a one-channel wait.
+ */
+static void add_channels(const char *s, uint64_t *mask, uint32_t *last)
+{
+	char buf[256], *tok, *save = NULL;
+
+	if (strlen(s) >= sizeof(buf))
+		usage_error("invalid channel list '%s'", s);
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		*last = arg_u32("channel", tok);
+		if (*last >= SHMDEV_MAX_CHANNELS)
+			usage_error("invalid channel '%s' (0 to %d)", tok,
+				    SHMDEV_MAX_CHANNELS - 1);
+		*mask |= 1ULL << *last;
+	}
+	if (!*mask)
+		usage_error("invalid channel list '%s'", s);
+}
+
+/*
+ * Several channels: one WAITV from the current sequences; print
+ * "CHANNEL SEQUENCE" for each channel that moved.
+ */
+static int wait_many(int fd, const char *name, uint64_t mask,
+		     uint64_t timeout_ns)
+{
+	uint64_t seqs[SHMDEV_MAX_CHANNELS], adv = 0;
+	struct shmdev_info info;
+	unsigned int ch;
+
+	if (shmdev_info(fd, &info) < 0)
+		return fail(OP_WAIT, "wait", name);
+	for (ch = 0; ch < SHMDEV_MAX_CHANNELS; ch++)
+		seqs[ch] = info.seq[ch];
+	if (shmdev_waitv(fd, mask, seqs, timeout_ns, 0, &adv) < 0) {
+		if (errno != ETIMEDOUT)
+			return fail(OP_WAITV, "wait", name);
+		fprintf(stderr, "%s: wait '%s': timed out after %" PRIu64
+			" ms (no channel of 0x%" PRIx64 " moved)\n", prog, name,
+			timeout_ns / 1000000, mask);
+		return EXIT_TIMEDOUT;
+	}
+	if (shmdev_info(fd, &info) < 0)
+		return fail(OP_WAIT, "wait", name);
+	for (ch = 0; ch < SHMDEV_MAX_CHANNELS; ch++)
+		if (adv & (1ULL << ch))
+			printf("%u %" PRIu64 "\n", ch, (uint64_t)info.seq[ch]);
+	return EXIT_SUCCESS;
+}
+
 int cmd_wait(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -111,6 +165,7 @@ int cmd_wait(int argc, char **argv)
 	};
 	uint32_t channel = 0;
 	uint64_t expected = 0, seq, timeout_ns = SHMDEV_WAIT_FOREVER, ms;
+	uint64_t mask = 0;
 	int have_seq = 0, use_poll = 0, c, fd, ret;
 	const char *name;
 
@@ -118,7 +173,7 @@ int cmd_wait(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "c:s:t:p", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			channel = arg_u32("channel", optarg);
+			add_channels(optarg, &mask, &channel);
 			break;
 		case 'p':
 			use_poll = 1;
@@ -140,10 +195,20 @@ int cmd_wait(int argc, char **argv)
 	if (argc - optind != 1)
 		usage_error("expected NAME");
 	name = argv[optind];
+	if (mask & (mask - 1)) {
+		if (have_seq || use_poll)
+			usage_error("%s takes one channel", have_seq ?
+				    "--seq" : "--poll");
+	}
 
 	fd = attach_ro("wait", name);
 	if (fd < 0)
 		return EXIT_FAILURE;
+	if (mask & (mask - 1)) {
+		ret = wait_many(fd, name, mask, timeout_ns);
+		close(fd);
+		return ret;
+	}
 	/*
 	 * Without --seq, wait for the next notification: take the current
 	 * sequence now; a NOTIFY landing before WAIT starts still counts.

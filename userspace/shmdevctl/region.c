@@ -90,7 +90,39 @@ int cmd_create(int argc, char **argv)
 /* ------------------------------------------------------------------ */
 /* info                                                                */
 
-static void print_info_json(struct shmdev_info *i)
+/*
+ * The waiters of each channel, from the control page: it is mapped
+ * through an attachment, so attach read-only (by id: the name may be
+ * reused meanwhile) after INFO was taken, and detach again.
+ */
+static int read_waiters(uint64_t id, const char *name,
+			uint32_t waiters[SHMDEV_MAX_CHANNELS])
+{
+	struct shmdev_ctl ctl;
+	uint32_t ch;
+	int fd = open_dev(O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	if (shmdev_attach_id(fd, id, SHMDEV_ATTACH_RDONLY) < 0) {
+		fail(OP_ATTACH, "info", name);
+		close(fd);
+		return -1;
+	}
+	if (shmdev_ctl_map(fd, &ctl) < 0) {
+		fail(OP_CTL, "info --waiters", name);
+		close(fd);
+		return -1;
+	}
+	for (ch = 0; ch < ctl.nr_channels && ch < SHMDEV_MAX_CHANNELS; ch++)
+		waiters[ch] = __atomic_load_n(&ctl.page->channel[ch].waiters,
+					      __ATOMIC_RELAXED);
+	shmdev_ctl_unmap(&ctl);
+	close(fd);
+	return 0;
+}
+
+static void print_info_json(struct shmdev_info *i, const uint32_t *waiters)
 {
 	uint32_t ch;
 
@@ -108,6 +140,11 @@ static void print_info_json(struct shmdev_info *i)
 	       i->region_flags & SHMDEV_REGION_DESTROYED ? "true" : "false");
 	for (ch = 0; ch < i->nr_channels && ch < SHMDEV_MAX_CHANNELS; ch++)
 		printf("%s%" PRIu64, ch ? ", " : "", (uint64_t)i->seq[ch]);
+	if (waiters) {
+		printf("], \"waiters\": [");
+		for (ch = 0; ch < i->nr_channels && ch < SHMDEV_MAX_CHANNELS; ch++)
+			printf("%s%" PRIu32, ch ? ", " : "", waiters[ch]);
+	}
 	printf("], \"cpid\": %" PRIu32 ", \"lpid\": %" PRIu32
 	       ", \"ctime\": %" PRId64 ", \"atime\": %" PRId64
 	       ", \"dtime\": %" PRId64 "}", i->cpid, i->lpid,
@@ -136,20 +173,24 @@ int cmd_info(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "id", required_argument, NULL, 'i' },
 		{ "json", no_argument, NULL, 'J' },
+		{ "waiters", no_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
+	uint32_t ch, waiters[SHMDEV_MAX_CHANNELS] = { 0 };
 	struct shmdev_info info;
 	const char *idstr = NULL, *name;
 	uint64_t id = 0;
-	int json = 0, c, fd, r;
+	int json = 0, want_waiters = 0, c, fd, r;
 	char fl[32], u[64], g[64];
-	uint32_t ch;
 
 	reset_getopt();
-	while ((c = getopt_long(argc, argv, "i:J", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:Jw", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			idstr = optarg;
+			break;
+		case 'w':
+			want_waiters = 1;
 			break;
 		case 'J':
 			json = 1;
@@ -177,9 +218,11 @@ int cmd_info(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	close(fd);
+	if (want_waiters && read_waiters(info.id, name, waiters) < 0)
+		return EXIT_FAILURE;
 
 	if (json) {
-		print_info_json(&info);
+		print_info_json(&info, want_waiters ? waiters : NULL);
 		putchar('\n');
 		return EXIT_SUCCESS;
 	}
@@ -201,9 +244,15 @@ int cmd_info(int argc, char **argv)
 	printf("flags:       %s\n",
 	       region_flags_str(info.region_flags, fl, sizeof(fl)));
 	printf("channels:    %" PRIu32 "\n", info.nr_channels);
-	for (ch = 0; ch < info.nr_channels && ch < SHMDEV_MAX_CHANNELS; ch++)
-		printf("  channel %-3" PRIu32 " seq %" PRIu64 "\n", ch,
-		       (uint64_t)info.seq[ch]);
+	for (ch = 0; ch < info.nr_channels && ch < SHMDEV_MAX_CHANNELS; ch++) {
+		if (want_waiters)
+			printf("  channel %-3" PRIu32 " seq %-10" PRIu64
+			       " waiters %" PRIu32 "\n", ch,
+			       (uint64_t)info.seq[ch], waiters[ch]);
+		else
+			printf("  channel %-3" PRIu32 " seq %" PRIu64 "\n", ch,
+			       (uint64_t)info.seq[ch]);
+	}
 	return EXIT_SUCCESS;
 }
 

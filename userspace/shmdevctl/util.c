@@ -223,6 +223,22 @@ int report(enum op op, const char *what, const char *name, int err)
 				 "count ('%s info %s' shows it)", prog,
 				 name ? name : "NAME");
 		break;
+	case OP_WAITV:
+		if (err == ENOTTY)
+			snprintf(why, sizeof(why), "the loaded module cannot "
+				 "wait on several channels (SHMDEV_IOC_WAITV "
+				 "came with shmdev 0.3.0): wait on one channel");
+		else if (err == EINVAL)
+			snprintf(why, sizeof(why), "no such channel: every "
+				 "channel must be below the region's channel "
+				 "count ('%s info %s' shows it)", prog,
+				 name ? name : "NAME");
+		break;
+	case OP_CTL:
+		if (err == EOPNOTSUPP)
+			snprintf(why, sizeof(why), "the loaded module has no "
+				 "control page (it came with shmdev 0.3.0)");
+		break;
 	case OP_MAP:
 		if (err == ENOTTY || err == EINVAL)
 			snprintf(why, sizeof(why), "the loaded module does not "

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <shmdev.h>
 
 static unsigned long *calls;	/* fakedev's ioctl counts, by _IOC_NR */
@@ -86,6 +87,25 @@ static void test_ioctls(struct shmdev_ctl *c)
 	CHECK(shmdev_poll_mask(c->fd, 4, NULL) == -1 && errno == EINVAL);
 }
 
+/* Through an O_RDONLY file the page is read-only, and notify is a POST. */
+static void test_rdonly(void)
+{
+	unsigned long posts = NCALLS(SHMDEV_IOC_POST);
+	int fd = shmdev_open(O_RDONLY);
+	struct shmdev_ctl c;
+	uint64_t seq = 0, before;
+
+	CHECK(fd >= 0 && shmdev_ctl_map(fd, &c) == 0);
+	if (failed)
+		return;
+	CHECK(c.rdonly);
+	before = shmdev_ctl_seq(&c, 0);
+	CHECK(shmdev_ctl_notify(&c, 0, &seq) == 0 && seq == before + 1);
+	CHECK(NCALLS(SHMDEV_IOC_POST) == posts + 1);
+	CHECK(shmdev_ctl_unmap(&c) == 0);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	struct shmdev_ctl c, c2;
@@ -105,7 +125,7 @@ int main(int argc, char **argv)
 	CHECK(shmdev_ctl_map(fd, &c) == 0);
 	if (failed)
 		return 1;
-	CHECK(c.fd == fd && c.nr_channels == 2);
+	CHECK(c.fd == fd && c.nr_channels == 2 && !c.rdonly);
 	CHECK(shmdev_ctl_map(fd, &c2) == 0);
 	test_notify(&c);
 	/* A second mapping is a view of the same page. */
@@ -116,5 +136,6 @@ int main(int argc, char **argv)
 	errno = 0;
 	CHECK(shmdev_ctl_unmap(&c) == -1 && errno == EINVAL);
 	CHECK(shmdev_ctl_unmap(&c2) == 0);
+	test_rdonly();
 	return failed;
 }

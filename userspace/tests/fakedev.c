@@ -35,6 +35,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <linux/shmdev.h>
 
 static int fake_fd = -1;
@@ -230,7 +231,8 @@ int open(const char *path, int flags, ...)
 		va_end(ap);
 	}
 	if (!strcmp(path, "/dev/shmdev")) {
-		fake_fd = real_open("/dev/null", O_RDONLY | O_CLOEXEC);
+		/* The caller's access mode: shmdev_ctl_map() looks at it. */
+		fake_fd = real_open("/dev/null", (flags & O_ACCMODE) | O_CLOEXEC);
 		return fake_fd;
 	}
 	return real_open(path, flags, mode);
@@ -277,6 +279,26 @@ static int fake_waitv(struct shmdev_waitv *w)
 	return w->advanced ? 0 : fake_fail(ETIMEDOUT);
 }
 
+/*
+ * The region's control page, made on first use: a memfd, so that every
+ * mmap() of the fake device maps the same page (under valgrind too).
+ */
+static int fake_memfd = -1;
+
+static struct shmdev_ctl_page *fake_page_get(void)
+{
+	void *p;
+
+	if (fake_page)
+		return fake_page;
+	fake_memfd = memfd_create("fake-shmdev-ctl", MFD_CLOEXEC);
+	if (fake_memfd < 0 || ftruncate(fake_memfd, 4096) < 0)
+		return NULL;
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fake_memfd, 0);
+	fake_page = p == MAP_FAILED ? NULL : p;
+	return fake_page;
+}
+
 /* The control-page ioctls of FAKE_CTL; 1 when @req is none of them. */
 static int fake_ctl_ioctl(unsigned long req, void *arg)
 {
@@ -284,12 +306,14 @@ static int fake_ctl_ioctl(unsigned long req, void *arg)
 
 	if (req == SHMDEV_IOC_API)
 		return fake_api(arg, !strcmp(getenv("FAKE_CTL"), "old"));
+	if (req == SHMDEV_IOC_ATTACH)
+		return 0;	/* to "mailbox" */
 	if (req != SHMDEV_IOC_POST && req != SHMDEV_IOC_WAKE &&
 	    req != SHMDEV_IOC_WAIT && req != SHMDEV_IOC_WAITV &&
 	    req != SHMDEV_IOC_POLL_MASK)
 		return 1;
-	if (!fake_page)
-		return fake_fail(ENXIO);
+	if (!fake_page_get())
+		return -1;
 	if (req == SHMDEV_IOC_WAITV)
 		return fake_waitv(arg);
 	if (req == SHMDEV_IOC_POLL_MASK) {
@@ -331,16 +355,14 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 		errno = EINVAL;
 		return MAP_FAILED;
 	}
-	if (!fake_page) {
-		fake_page = real_mmap(NULL, len, PROT_READ | PROT_WRITE,
-				      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-		if (fake_page == MAP_FAILED) {
-			fake_page = NULL;
-			return MAP_FAILED;
-		}
+	if ((prot & PROT_WRITE) && (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY) {
+		errno = EACCES;
+		return MAP_FAILED;
 	}
-	/* Later maps alias the first: a second view of the same page. */
-	return mremap(fake_page, 0, len, MREMAP_MAYMOVE);
+	if (!fake_page_get())
+		return MAP_FAILED;
+	/* Every map is a new view of the same page. */
+	return real_mmap(addr, len, prot, flags, fake_memfd, 0);
 }
 
 void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)

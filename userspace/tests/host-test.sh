@@ -310,6 +310,16 @@ EOC
 			"$top/userspace/tests/ctl-test.c" -L"$root/usr/lib" -lshmdev -ldl
 	check "shmdev_ctl_*: notify enters the kernel only to wake, wait only to sleep" \
 		env LD_LIBRARY_PATH="$root/usr/lib" LD_PRELOAD="$fake" FAKE_CTL=1 "$work/ctl-test"
+	LD_PRELOAD=$fake FAKE_CTL=1 run_ctl 0 "control page: +offset 0x80000000000, 4096 bytes, 64 bytes a channel" api
+	LD_PRELOAD=$fake FAKE_CTL=1 run_ctl 0 '"ctl_offset": 8796093022208, "ctl_size": 4096, "ctl_channel_size": 64' api --json
+	LD_PRELOAD=$fake FAKE_CTL=1 run_ctl 0 "WAITV POLL_MASK\)$" api
+	LD_PRELOAD=$fake FAKE_CTL=old run_ctl 0 "control page: +none \(module before 0.3.0\)" api
+	LD_PRELOAD=$fake FAKE_CTL=1 run_ctl 0 "^0 42$" wait mailbox -c 0,1
+	LD_PRELOAD=$fake FAKE_CTL=1 run_ctl 0 "^  channel 0   seq 42 +waiters 0$" info mailbox --waiters
+	LD_PRELOAD=$fake FAKE_CTL=1 run_ctl 0 '"seq": \[42, 0\], "waiters": \[0, 0\]' info mailbox --waiters --json
+	LD_PRELOAD=$fake FAKE_CTL=old run_ctl 1 "info --waiters 'mailbox': the loaded module has no control page" info mailbox -w
+	run_ctl 2 "wait: --seq takes one channel" wait foo -c 1 -c 2 --seq 3
+	run_ctl 2 "wait: invalid channel '64' \(0 to 63\)" wait foo -c 1,64
 	check "shmdev_ctl_map: EOPNOTSUPP from a module without a control page" \
 		env LD_LIBRARY_PATH="$root/usr/lib" LD_PRELOAD="$fake" FAKE_CTL=old "$work/ctl-test" old
 
