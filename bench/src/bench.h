@@ -19,6 +19,8 @@
 
 #include "shmdev.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* How long each workload runs: the counts are scaled down in quick mode. */
 struct bench_cfg {
 	int rep;		/* the rep's number, printed in every line */
@@ -27,7 +29,8 @@ struct bench_cfg {
 };
 
 /* A workload family: runs every implementation once, in an order that
- * depends on the rep (interleaving), and prints its lines. */
+ * depends on the rep (interleaving), and prints its lines.
+ */
 struct workload {
 	const char *name;
 	const char *what;
@@ -67,6 +70,7 @@ struct bregion {
 	size_t size;
 	struct shmdev_ctl ctl;	/* page NULL unless mapped */
 };
+
 int bregion_create(struct bregion *r, size_t size, unsigned int nch,
 		   unsigned int flags, bool map, bool ctl);
 /* Another file attached to the same region (what a second process does). */

@@ -115,7 +115,8 @@ static int sd_setup(struct bulk *b)
 }
 
 /* The region's memory with the futex signalling of the others: tells the
- * memory's share of a difference from the wake-ups'. */
+ * memory's share of a difference from the wake-ups'.
+ */
 static int sdfx_setup(struct bulk *b)
 {
 	if (bregion_create(&b->r, SLOTS * MIB, 1, 0, true, false))
@@ -216,7 +217,8 @@ static const struct bulk_impl bulk_impls[] = {
 	{ "pipe", pipe_setup, stream_teardown, true },
 	{ "unix", unix_setup, stream_teardown, true },
 };
-#define NR_BULK (int)(sizeof(bulk_impls) / sizeof(bulk_impls[0]))
+
+#define NR_BULK ((int)ARRAY_SIZE(bulk_impls))
 
 static int full_io(int fd, char *buf, size_t len, bool wr)
 {
@@ -352,7 +354,8 @@ static void bulk_run(const struct bench_cfg *cfg)
 		const struct bulk_impl *im = &bulk_impls[idx[i]];
 
 		/* pipe and unix move 64 KiB per wake-up: slow enough under
-		 * TCG that fewer bytes give the same per-MiB figure. */
+		 * TCG that fewer bytes give the same per-MiB figure.
+		 */
 		bulk_one(cfg, im, src, dst, im->stream ? (n + 15) / 16 : n,
 			 im->stream ? 2 : warm);
 	}

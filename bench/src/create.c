@@ -129,7 +129,8 @@ static const struct create_impl create_impls[] = {
 	{ "shm_open", mk_posix, rm_fd, false },
 	{ "sysv-shm", mk_sysv, rm_sysv, false },
 };
-#define NR_CREATE (int)(sizeof(create_impls) / sizeof(create_impls[0]))
+
+#define NR_CREATE ((int)ARRAY_SIZE(create_impls))
 
 static void create_one(const struct bench_cfg *cfg, const char *wl,
 		       const struct create_impl *im, size_t size, size_t n)

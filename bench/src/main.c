@@ -19,7 +19,8 @@
 static const struct workload *const workloads[] = {
 	&wl_micro, &wl_pingpong, &wl_ring, &wl_bulk, &wl_create, &wl_scale,
 };
-#define NR_WL (int)(sizeof(workloads) / sizeof(workloads[0]))
+
+#define NR_WL ((int)ARRAY_SIZE(workloads))
 
 static void usage(FILE *f)
 {
@@ -106,12 +107,14 @@ int main(int argc, char **argv)
 		}
 	}
 	for (i = optind; i < argc; i++) {
-		if (nrun == NR_WL || !(run[nrun] = find(argv[i]))) {
+		const struct workload *w = find(argv[i]);
+
+		if (!w || nrun == NR_WL) {
 			fprintf(stderr, "shmdev-bench: no workload '%s' (see --help)\n",
 				argv[i]);
 			return 2;
 		}
-		nrun++;
+		run[nrun++] = w;
 	}
 	if (!nrun)
 		for (nrun = 0; nrun < NR_WL; nrun++)

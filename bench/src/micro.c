@@ -127,7 +127,8 @@ static void micro_one(const struct bench_cfg *cfg, const char *wl,
 		total += t1 - t0;
 	}
 	/* ns: the median batch, which an interrupt or a preemption in one
-	 * batch does not move; mean= keeps the plain average. */
+	 * batch does not move; mean= keeps the plain average.
+	 */
 	snprintf(why, sizeof(why), "mean=%.1f", (double)total / (double)(per * BATCHES));
 	report(cfg, wl, im->name, per * BATCHES, -1, samples, BATCHES, why);
 }
@@ -156,18 +157,18 @@ static void micro_run(const struct bench_cfg *cfg)
 		    errno == ENOTTY)
 			bregion_create(&e.r, 4096, 2, 0, false, false);
 		if (e.r.fd < 0)
-			fprintf(stderr, "shmdev-bench: micro: region: %s\n",
+			fprintf(stderr, "shmdev-bench: micro: cannot create a region: %s (is the module loaded?)\n",
 				strerror(errno));
 	}
 	if (e.r.fd >= 0)
 		shmdev_seq(e.r.fd, 0, &e.seq);
 	micro_set(cfg, "micro.notify", notify_impls,
-		  sizeof(notify_impls) / sizeof(notify_impls[0]), &e, n);
+		  ARRAY_SIZE(notify_impls), &e, n);
 	/* The notifies above moved the sequence. */
 	if (e.r.fd >= 0)
 		shmdev_seq(e.r.fd, 0, &e.seq);
 	micro_set(cfg, "micro.wait", wait_impls,
-		  sizeof(wait_impls) / sizeof(wait_impls[0]), &e, n);
+		  ARRAY_SIZE(wait_impls), &e, n);
 	bregion_destroy(&e.r);
 	shared_free(e.futex, 4096);
 }

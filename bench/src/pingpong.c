@@ -403,7 +403,8 @@ static const struct pp_impl pp_impls[] = {
 	{ "condvar", cond_setup, nop_attach, cond_signal, cond_wait,
 	  nop_teardown },
 };
-#define NR_PP (int)(sizeof(pp_impls) / sizeof(pp_impls[0]))
+
+#define NR_PP ((int)ARRAY_SIZE(pp_impls))
 
 /* Side 1: answer every signal, then exit. */
 static void pp_child(const struct pp_impl *im, struct pp *p, int cpu,

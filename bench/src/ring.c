@@ -33,7 +33,8 @@
 #define RING_SLOTS	256
 /* How long the consumer polls an empty ring before it blocks: about
  * what a wake-up costs in the guest, so that a consumer that keeps up
- * sleeps only when the producer really pauses. */
+ * sleeps only when the producer really pauses.
+ */
 #define SPIN_NS		50000
 
 struct ring_shared {
@@ -64,7 +65,8 @@ struct ring_impl {
 	/* Returns the system calls made (0 or 1), or -1. */
 	int (*notify)(struct ring *q);
 	/* Called with the ring seen empty at @tail; returns the system
-	 * calls made, or -1.  May return early: the caller checks again. */
+	 * calls made, or -1.  May return early: the caller checks again.
+	 */
 	int (*block)(struct ring *q, uint32_t tail);
 	void (*teardown)(struct ring *q);
 };
@@ -144,7 +146,8 @@ static int sd_post(struct ring *q)
 }
 
 /* seen was taken when the previous wait returned, before the ring was
- * last seen empty: a message published since has advanced the channel. */
+ * last seen empty: a message published since has advanced the channel.
+ */
 static int sd_block(struct ring *q, uint32_t tail)
 {
 	(void)tail;
@@ -210,10 +213,12 @@ static const struct ring_impl ring_impls[] = {
 	  sd_teardown },
 	{ "futex-fast", none, none, ffast_notify, ffast_block, none_teardown },
 };
-#define NR_RING (int)(sizeof(ring_impls) / sizeof(ring_impls[0]))
+
+#define NR_RING ((int)ARRAY_SIZE(ring_impls))
 
 /* Space is awaited the same way for every implementation (a futex with a
- * waiter flag): only the data direction is compared. */
+ * waiter flag): only the data direction is compared.
+ */
 static void wait_space(struct ring_shared *sh, uint32_t i)
 {
 	uint32_t t;
@@ -336,7 +341,8 @@ static void ring_one(const struct bench_cfg *cfg, const struct ring_impl *im,
 		goto out;
 	}
 	while (!__atomic_load_n(&q.sh->ready, __ATOMIC_SEQ_CST)) {
-		if ((err = __atomic_load_n(&q.sh->failed, __ATOMIC_SEQ_CST)))
+		err = __atomic_load_n(&q.sh->failed, __ATOMIC_SEQ_CST);
+		if (err)
 			goto out;
 		sched_yield();
 	}

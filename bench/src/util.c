@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Shared helpers of shmdev-bench: clock, output, statistics, CPUs,
- * shared memory, futexes and shmdev regions. */
+ * shared memory, futexes and shmdev regions.
+ */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -89,7 +90,7 @@ void report(const struct bench_cfg *cfg, const char *wl, const char *impl,
 		ns = nsamples ? pct(v, nsamples, 50) : 0;
 	printf("BENCH rep=%d wl=%s impl=%s n=%llu ns=%.1f", cfg->rep, wl, impl,
 	       (unsigned long long)n, ns);
-	for (i = 0; nsamples && i < sizeof(ps) / sizeof(ps[0]); i++)
+	for (i = 0; nsamples && i < ARRAY_SIZE(ps); i++)
 		printf(" p%g=%.1f", ps[i], pct(v, nsamples, ps[i]));
 	free(v);
 	if (extra && *extra)
