@@ -49,7 +49,7 @@
 # Rig variables (environment): SHMDEV_CACHE, SHMDEV_KERNELS, SHMDEV_KERNEL,
 # SHMDEV_KVER_6_1, SHMDEV_KVER_6_12, SHMDEV_KVER_7_2, SHMDEV_KVER_7_3_RC,
 # SHMDEV_COMPILE_MATRIX, SHMDEV_TIMEOUT, SHMDEV_TEST_TIMEOUT,
-# SHMDEV_STRESS_SECONDS, SHMDEV_DEBUG_*, SHMDEV_JOBS, SHMDEV_KVM,
+# SHMDEV_STRESS_SECONDS, SHMDEV_TORTURE_SECONDS, SHMDEV_DEBUG_*, SHMDEV_JOBS, SHMDEV_KVM,
 # SHMDEV_VERBOSE; see `make help`.
 
 ifneq ($(KERNELRELEASE),)
@@ -184,6 +184,7 @@ help:
 	@echo "  SHMDEV_TEST_TIMEOUT=300  per-test timeout in the guest (s; debug kernel 900)"
 	@echo "  SHMDEV_STRESS_SECONDS=10 exported to the tests (debug kernel 60)"
 	@echo "                           (these three and SHMDEV_MEM, when set, apply to all kernels)"
+	@echo "  SHMDEV_TORTURE_SECONDS=120  length of shmdev_torture_test, on every kernel"
 	@echo "  SHMDEV_DEBUG_TIMEOUT, SHMDEV_DEBUG_TEST_TIMEOUT, SHMDEV_DEBUG_STRESS_SECONDS,"
 	@echo "  SHMDEV_DEBUG_MEM=2G, SHMDEV_DEBUG_APPEND  the debug kernel's own defaults"
 	@echo "  SHMDEV_JOBS=2            make -j for the debug kernel build (scripts/debug.config)"

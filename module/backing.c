@@ -40,6 +40,7 @@
 #include <linux/pseudo_fs.h>
 #include <linux/sched/signal.h>
 #include <linux/swap.h>
+#include <linux/userfaultfd_k.h>
 
 #include "shmdev.h"
 #include "trace.h"
@@ -190,24 +191,6 @@ static struct shmdev_region *shmdev_vma_region(struct vm_area_struct *vma)
 	return vma->vm_private_data;
 }
 
-/*
- * The bound is checked again here, not only at mmap time: udmabuf's
- * CVE-2023-2008 was a fault past the object after the VMA changed.
- */
-static vm_fault_t shmdev_fault(struct vm_fault *vmf)
-{
-	struct shmdev_region *region = shmdev_vma_region(vmf->vma);
-	vm_fault_t ret;
-
-	if (vmf->pgoff >= region->nr_pages)
-		return VM_FAULT_SIGBUS;
-	ret = filemap_fault(vmf);
-	trace_shmdev_fault(region->id, vmf->address, vmf->pgoff,
-			   vmf->flags & FAULT_FLAG_WRITE,
-			   (__force unsigned int)ret);
-	return ret;
-}
-
 /* What the PMD of a fault-around holds now, for the tracepoint. */
 static unsigned int shmdev_pmd_level(struct vm_fault *vmf)
 {
@@ -236,6 +219,96 @@ static vm_fault_t shmdev_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
 		trace_shmdev_map_pages(region->id, vmf->address, start_pgoff,
 				       end_pgoff, shmdev_pmd_level(vmf),
 				       (__force unsigned int)ret);
+	return ret;
+}
+
+/*
+ * Write-around: the kernel's fault-around (->map_pages) serves read
+ * faults only, so a region first touched by writes took one fault per
+ * page although CREATE has already made every page.  A write fault on a
+ * shared writable mapping therefore maps the neighbours of the faulting
+ * page as well, SHMDEV_WRITE_AROUND pages aligned (the default
+ * fault_around_bytes), within the VMA, the PTE table and the region.
+ */
+#define SHMDEV_WRITE_AROUND	16UL
+
+/*
+ * Only where the neighbours are the region's own pages, mapped shared
+ * with write permission: never a private mapping (its writes copy one
+ * page each), a read-only one, a huge region (already one PMD per
+ * fault), or a VMA userfaultfd watches (it must see every fault, as the
+ * core's fault-around also respects).  The PTE table must exist or be
+ * preallocated: __do_fault() preallocates it when the PMD is empty, and
+ * filemap_map_pages() would otherwise install a NULL table on 6.1.
+ */
+static bool shmdev_want_write_around(struct vm_fault *vmf,
+				     struct shmdev_region *region)
+{
+	struct vm_area_struct *vma = vmf->vma;
+
+	if (!(vmf->flags & FAULT_FLAG_WRITE) || region->order)
+		return false;
+	if ((vma->vm_flags & (VM_SHARED | VM_WRITE)) != (VM_SHARED | VM_WRITE))
+		return false;
+	if (userfaultfd_armed(vma))
+		return false;
+	return vmf->prealloc_pte ||
+	       !pmd_none(shmdev_pmdp_get_lockless(vmf->pmd));
+}
+
+/*
+ * Called with the faulting page's folio locked (filemap_fault() returned
+ * VM_FAULT_LOCKED): filemap_map_pages() skips locked folios, so it maps
+ * the neighbours only, and finish_fault() then maps the faulting page
+ * itself as for any write fault.  FAULT_FLAG_WRITE is hidden for the
+ * call so that the neighbours get exactly the entries a read fault-around
+ * gives them: from vm_page_prot, writable here because nothing asks for
+ * write notification, but clean, so soft-dirty and the dirty bit still
+ * say which pages were written; where write notification is on
+ * (soft-dirty tracking), they are read-only and their first write
+ * faults as before.  filemap_map_pages() only fills empty PTEs and does
+ * the rmap, mapcount and RSS accounting.
+ */
+static void shmdev_write_around(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long win = SHMDEV_WRITE_AROUND << PAGE_SHIFT;
+	unsigned long addr = vmf->address & PAGE_MASK;
+	unsigned long start, end;
+	enum fault_flag flags = vmf->flags;
+
+	start = max3(ALIGN_DOWN(addr, win), addr & PMD_MASK, vma->vm_start);
+	end = min3(ALIGN_DOWN(addr, win) + win, (addr & PMD_MASK) + PMD_SIZE,
+		   vma->vm_end);
+
+	vmf->flags &= ~FAULT_FLAG_WRITE;
+	shmdev_map_pages(vmf, vmf->pgoff - ((addr - start) >> PAGE_SHIFT),
+			 vmf->pgoff + ((end - addr) >> PAGE_SHIFT) - 1);
+	vmf->flags = flags;
+	/* finish_fault() maps its own; leave no stale table pointer. */
+	vmf->pte = NULL;
+}
+
+/*
+ * The bound is checked again here, not only at mmap time: udmabuf's
+ * CVE-2023-2008 was a fault past the object after the VMA changed.
+ * shmdev_map_pages() keeps the write-around within it too.
+ */
+static vm_fault_t shmdev_fault(struct vm_fault *vmf)
+{
+	struct shmdev_region *region = shmdev_vma_region(vmf->vma);
+	vm_fault_t ret;
+
+	if (vmf->pgoff >= region->nr_pages)
+		return VM_FAULT_SIGBUS;
+	ret = filemap_fault(vmf);
+	trace_shmdev_fault(region->id, vmf->address, vmf->pgoff,
+			   vmf->flags & FAULT_FLAG_WRITE,
+			   (__force unsigned int)ret);
+	if ((ret & (VM_FAULT_LOCKED | VM_FAULT_ERROR | VM_FAULT_NOPAGE |
+		    VM_FAULT_RETRY)) == VM_FAULT_LOCKED &&
+	    shmdev_want_write_around(vmf, region))
+		shmdev_write_around(vmf);
 	return ret;
 }
 

@@ -96,8 +96,9 @@ TRACE_EVENT(shmdev_fault,
 );
 
 /*
- * Fault-around: filemap_map_pages() has mapped what it could of
- * [start_pgoff, end_pgoff] around address; level is what the PMD holds
+ * Fault-around (the kernel's, on a read fault; the module's write-around,
+ * on a shared write fault): filemap_map_pages() has mapped what it could
+ * of [start_pgoff, end_pgoff] around address; level is what the PMD holds
  * afterwards (1: a PTE table, 2: a PMD leaf, 0: nothing).
  */
 TRACE_EVENT(shmdev_map_pages,

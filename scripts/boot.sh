@@ -9,6 +9,8 @@
 # SHMDEV_TCG_THREAD=single|multi (default single), SHMDEV_MEM (1G),
 # SHMDEV_SMP (2), SHMDEV_TEST_TIMEOUT (per test, 300 s),
 # SHMDEV_STRESS_SECONDS (10; the guest exports it to every program),
+# SHMDEV_TORTURE_SECONDS (when set, passed on to the guest's programs;
+# shmdev_torture_test runs that long, 120 s without it),
 # SHMDEV_APPEND (extra kernel command line).  test.sh and demo.sh set
 # these per kernel line (lib.sh boot_env: the debug kernel gets 2G,
 # 900 s per test, 3600 s in all and 60 s of stress).
@@ -30,6 +32,7 @@ fi
 append="console=ttyS0 panic=-1 oops=panic quiet shmdev_mode=$mode"
 append+=" shmdev_timeout=${SHMDEV_TEST_TIMEOUT:-300}"
 append+=" shmdev_stress=${SHMDEV_STRESS_SECONDS:-10} ${SHMDEV_APPEND:-}"
+append+="${SHMDEV_TORTURE_SECONDS:+ shmdev_torture=$SHMDEV_TORTURE_SECONDS}"
 
 # Only the lab reads the console: the other modes never wait for input.
 stdin=/dev/null

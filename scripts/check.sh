@@ -5,7 +5,8 @@
 # DEFAULT_KERNELS; the debug kernel is built once by
 # scripts/debug-kernel.sh), kernel-doc -Wall, the host tests of the
 # userspace (userspace/tests/host-test.sh), the benchmark tooling
-# (bench/tests/smoke.sh), and the compile-only matrix
+# (bench/tests/smoke.sh), the spin model of the control page's protocol
+# (scripts/model-check.sh), and the compile-only matrix
 # (scripts/compile-matrix.sh: W=1 against the newest headers of every
 # Debian kernel flavour; SHMDEV_COMPILE_MATRIX=0 skips it).  Any finding
 # fails.
@@ -114,6 +115,21 @@ else
 	grep '^not ok' "$CACHE/logs/bench-smoke.log" || tail -n 20 "$CACHE/logs/bench-smoke.log"
 	result "bench tooling (bench/tests/smoke.sh)" FAIL
 fi
+
+# The control-page protocol's Promela model (docs/fastpath.md): spin must
+# pass it and catch each of its planted bugs.  Without spin (deps.sh
+# installs it; only a machine that skipped it lacks it) it is NOT CHECKED,
+# never in CI, where model-check.sh fails instead.
+mrc=0
+"$TOP/scripts/model-check.sh" >"$CACHE/logs/model-check.log" 2>&1 || mrc=$?
+case $mrc in
+0) result "model of the fast path (spin)" OK ;;
+3) result "model of the fast path (spin)" "NOT CHECKED (spin is not installed)" ;;
+*)
+	cat "$CACHE/logs/model-check.log"
+	result "model of the fast path (spin)" FAIL
+	;;
+esac
 
 # W=1 against the newest headers of every Debian kernel flavour.
 if [ "${SHMDEV_COMPILE_MATRIX:-1}" != 0 ]; then

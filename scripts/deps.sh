@@ -14,7 +14,8 @@ set -euo pipefail
 #   (scripts/buildroot.sh) and mount and unshare enter them (mount is
 #   not essential on Debian 12); ca-certificates for https mirrors;
 # - make check's host tests (userspace/tests/host-test.sh): pkg-config,
-#   groff and man-db for the man pages, valgrind, shellcheck;
+#   groff and man-db for the man pages, valgrind, shellcheck; spin for
+#   the model of the control page's protocol (scripts/model-check.sh);
 # - make deb: dpkg-dev, build-essential (dpkg-buildpackage checks it),
 #   debhelper, dh-dkms, pkgconf; make check-deb: lintian, dkms;
 # - make test-debian (scripts/debian-guest.sh): e2fsprogs (mkfs.ext4 -d
@@ -23,7 +24,7 @@ pkgs=(
 	qemu-system-x86 busybox-static sparse dwarves cpio kmod zstd xz-utils
 	bc gcc gcc-12 binutils make libc6-dev perl python3 libelf-dev libelf1
 	libssl3 zlib1g flex bison libssl-dev time mmdebstrap ca-certificates
-	pkg-config groff man-db valgrind shellcheck mount util-linux
+	pkg-config groff man-db valgrind shellcheck spin mount util-linux
 	dpkg-dev build-essential debhelper dh-dkms pkgconf lintian dkms e2fsprogs
 )
 
