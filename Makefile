@@ -33,6 +33,10 @@
 #   make fresh-check  run make check and make test in a new minimal Debian 12
 #                     root filesystem (mmdebstrap), as on a brand-new machine
 #   make demo         boot a guest and run the demo
+#   make bench        measure shmdev against futex, eventfd, pipes, sockets,
+#                     semaphores, condvars, memfd, shm_open and SysV shm in
+#                     QEMU guests (6.1 and 6.12; 3 boots x 4 reps each) and
+#                     write bench/results/DATE-MACHINE/ (bench/README.md)
 #   make lab          boot a guest with a shell, the module, shmdevctl,
 #                     shmdev-lab and trace-cmd for docs/page-tables.md
 #                     (SHMDEV_LAB_SCRIPT=FILE runs FILE instead of the
@@ -60,7 +64,7 @@ O ?=
 sub_o = $(if $(O),O=$(O)/$(1))
 
 .PHONY: all modules modules_install install clean userspace selftests check test \
-	fresh-check demo lab shell help deb check-host check-deb test-debian
+	fresh-check demo lab shell help deb check-host check-deb test-debian bench
 
 all: userspace
 ifneq ($(wildcard $(KDIR)/Makefile),)
@@ -149,6 +153,9 @@ fresh-check:
 demo:
 	scripts/demo.sh
 
+bench:
+	scripts/bench.sh
+
 lab:
 	scripts/lab.sh
 
@@ -185,5 +192,7 @@ help:
 	@echo "  SHMDEV_DEBIAN_GUEST=0|1  make test without/with the Debian guest (default: with,"
 	@echo "                           when SHMDEV_KERNELS has 6.1); SHMDEV_DEBIAN_TIMEOUT=2400"
 	@echo "  SHMDEV_VERBOSE=1         stream the guest console during 'make test'"
+	@echo "  SHMDEV_BENCH_KERNELS='6.1 6.12', SHMDEV_BENCH_BOOTS=3, SHMDEV_BENCH_REPS=4,"
+	@echo "  SHMDEV_BENCH_WORKLOADS=..., SHMDEV_BENCH_OUT=DIR, SHMDEV_BENCH_QUICK=1  make bench"
 	@echo "  SHMDEV_SRC=DIR           test another tree with this rig (rig development)"
 	@echo "Guest logs: $(CACHE)/logs/<kver>-<test|demo|lab>.log"

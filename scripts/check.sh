@@ -4,8 +4,9 @@
 # against every kernel line in SHMDEV_KERNELS (default: lib.sh's
 # DEFAULT_KERNELS; the debug kernel is built once by
 # scripts/debug-kernel.sh), kernel-doc -Wall, the host tests of the
-# userspace (userspace/tests/host-test.sh), the spin model of the control
-# page's protocol (scripts/model-check.sh), and the compile-only matrix
+# userspace (userspace/tests/host-test.sh), the benchmark tooling
+# (bench/tests/smoke.sh), the spin model of the control page's protocol
+# (scripts/model-check.sh), and the compile-only matrix
 # (scripts/compile-matrix.sh: W=1 against the newest headers of every
 # Debian kernel flavour; SHMDEV_COMPILE_MATRIX=0 skips it).  Any finding
 # fails.
@@ -105,6 +106,14 @@ if "$TOP/userspace/tests/host-test.sh" >"$CACHE/logs/host-test.log" 2>&1; then
 else
 	grep -E '^not ok' -A6 "$CACHE/logs/host-test.log" || tail -n 20 "$CACHE/logs/host-test.log"
 	result "host tests (make check-host)" FAIL
+fi
+# The benchmark's tooling, without a guest: its build, a quick run of
+# the peers, the report script on a canned log.
+if "$TOP/bench/tests/smoke.sh" "$(mktemp -d)" >"$CACHE/logs/bench-smoke.log" 2>&1; then
+	result "bench tooling (bench/tests/smoke.sh)" OK
+else
+	grep '^not ok' "$CACHE/logs/bench-smoke.log" || tail -n 20 "$CACHE/logs/bench-smoke.log"
+	result "bench tooling (bench/tests/smoke.sh)" FAIL
 fi
 
 # The control-page protocol's Promela model (docs/fastpath.md): spin must
