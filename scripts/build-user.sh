@@ -17,9 +17,12 @@ out=$CACHE/build/user
 [ "$ksft" != - ] || out=$CACHE/build/user-only
 bin=$out/bin tests=$out/tests
 # The demo's build is incremental (make knows its dependencies); the
-# test build starts clean.
-[ "$ksft" = - ] || rm -rf "$out"
+# test build starts clean.  The dependency files name the sources by
+# absolute path, so an incremental build of another tree (a new clone, a
+# moved checkout) starts clean too.
+[ "$ksft" = - ] && [ "$(cat "$out/.src" 2>/dev/null)" = "$SRC" ] || rm -rf "$out"
 mkdir -p "$bin" "$tests"
+printf '%s\n' "$SRC" >"$out/.src"
 
 # A dynamically linked program cannot run in the busybox guest.
 check_static() {
