@@ -36,8 +36,9 @@
  * with every consumer gone the page must count no waiters.
  *
  * The planted_bug variant proves that the test can see lost wake-ups:
- * for PLANTED_SECONDS its producers use the fast notify only and leave
- * out half the WAKEs it should make, and the consumers must report some.
+ * for PLANTED_SECONDS, in shorter bursts (more gaps), its producers use
+ * the fast notify only and leave out half the WAKEs it should make, and
+ * the consumers must report some.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -57,7 +58,9 @@
 #define RING			16384		/* completion times kept per channel */
 #define HB_RING			32768		/* heartbeats kept (1 ms apart) */
 #define STALL_NS		(200 * 1000000ULL)
-#define PLANTED_SECONDS		8
+#define PLANTED_SECONDS		10
+#define PLANTED_BURST_MS	200		/* more gaps, more chances to see it */
+#define PLANTED_QUIET_MS	800
 #define LOG_MAX			16
 
 enum { BY_FAST, BY_NOTIFY, BY_POST, NR_BY };
@@ -721,9 +724,9 @@ static void report(struct __test_metadata *_metadata,
 	       (unsigned long long)sh->wakes,
 	       (unsigned long long)sh->by[BY_NOTIFY],
 	       (unsigned long long)sh->by[BY_POST]);
-	TH_LOG("%llu quiet gaps of %d ms; WAKEs left out by the planted bug: %llu; "
+	TH_LOG("%llu quiet gaps; WAKEs left out by the planted bug: %llu; "
 	       "longest time between heartbeats %llu ms",
-	       (unsigned long long)sh->gaps, QUIET_MS,
+	       (unsigned long long)sh->gaps,
 	       (unsigned long long)sh->skipped,
 	       (unsigned long long)(sh->hb_max / 1000000));
 	for (i = 0; i < NCONS; i++) {
@@ -792,14 +795,15 @@ static void beat(struct torture_shared *sh, unsigned int ms)
 }
 
 /* Storm for @secs, with a quiet gap after every burst. */
-static void storm(struct torture_shared *sh, unsigned int secs)
+static void storm(struct torture_shared *sh, unsigned int secs,
+		  unsigned int burst_ms, unsigned int quiet_ms)
 {
 	__u64 end = now_ns() + secs * SEC;
 
 	while (now_ns() < end) {
-		beat(sh, BURST_MS);
+		beat(sh, burst_ms);
 		__atomic_store_n(&sh->quiet, 1, __ATOMIC_SEQ_CST);
-		beat(sh, QUIET_MS);
+		beat(sh, quiet_ms);
 		__atomic_store_n(&sh->quiet, 0, __ATOMIC_SEQ_CST);
 		inc(&sh->gaps);
 	}
@@ -832,7 +836,10 @@ TEST_F_TIMEOUT(torture, run, 3600)
 		prod[i] = spawn(producer_fn, self->name, sh, i);
 		ASSERT_GT(prod[i], 0);
 	}
-	storm(sh, secs);
+	if (variant->plant)
+		storm(sh, secs, PLANTED_BURST_MS, PLANTED_QUIET_MS);
+	else
+		storm(sh, secs, BURST_MS, QUIET_MS);
 	for (i = 0; i < TORTURE_PRODUCERS; i++)
 		EXPECT_EQ(0, reap(prod[i])) TH_LOG("producer %u", i);
 	ASSERT_EQ(0, last_notifies(self->fd, sh, ctl, data));
