@@ -378,46 +378,76 @@ static int shmdev_ioc_wait(struct file *file, void *data)
 				   arg->flags & SHMDEV_WAIT_ABSTIME, &arg->seq);
 }
 
-static int shmdev_ioc_ack(struct file *file, void *data)
+/*
+ * The attached region, for a command on the channels of @mask: ENXIO if
+ * none, EINVAL for a bit past the region's channels.
+ */
+static struct shmdev_region *shmdev_mask_region(struct file *file, u64 mask)
 {
 	struct shmdev_region *region = shmdev_attached(file);
+
+	if (!region)
+		return ERR_PTR(-ENXIO);
+	if (mask & ~shmdev_channel_mask(region))
+		return ERR_PTR(-EINVAL);
+	return region;
+}
+
+static int shmdev_ioc_ack(struct file *file, void *data)
+{
 	struct shmdev_ack *arg = data;
+	struct shmdev_region *region;
 
 	if (arg->pending)
 		return -EINVAL;
-	if (!region)
-		return -ENXIO;
-	if (arg->channels & ~shmdev_channel_mask(region))
-		return -EINVAL;
+	region = shmdev_mask_region(file, arg->channels);
+	if (IS_ERR(region))
+		return PTR_ERR(region);
 	arg->pending = shmdev_file_ack(file->private_data, region,
 				       arg->channels);
 	return 0;
 }
 
-/* POST: NOTIFY with the channel as the argument, and no struct. */
-static int shmdev_ioc_post(struct file *file, unsigned long channel)
+/*
+ * POST and WAKE: the argument is the channel itself.  Returns the
+ * attached region and the channel, checked and clamped against
+ * speculation, or an ERR_PTR.
+ */
+static struct shmdev_region *shmdev_channel_arg(struct file *file,
+						unsigned long arg, u32 *channel)
 {
 	struct shmdev_region *region = shmdev_attached(file);
 
 	if (!region)
-		return -ENXIO;
-	if (channel >= region->nr_channels)
-		return -EINVAL;
-	channel = array_index_nospec(channel, region->nr_channels);
+		return ERR_PTR(-ENXIO);
+	if (arg >= region->nr_channels)
+		return ERR_PTR(-EINVAL);
+	*channel = array_index_nospec(arg, region->nr_channels);
+	return region;
+}
+
+/* POST: NOTIFY with the channel as the argument, and no struct. */
+static int shmdev_ioc_post(struct file *file, unsigned long arg)
+{
+	struct shmdev_region *region;
+	u32 channel;
+
+	region = shmdev_channel_arg(file, arg, &channel);
+	if (IS_ERR(region))
+		return PTR_ERR(region);
 	shmdev_channel_notify(region, channel);
 	return 0;
 }
 
 /* WAKE: the fast path advanced the channel itself; wake, do not advance. */
-static int shmdev_ioc_wake(struct file *file, unsigned long channel)
+static int shmdev_ioc_wake(struct file *file, unsigned long arg)
 {
-	struct shmdev_region *region = shmdev_attached(file);
+	struct shmdev_region *region;
+	u32 channel;
 
-	if (!region)
-		return -ENXIO;
-	if (channel >= region->nr_channels)
-		return -EINVAL;
-	channel = array_index_nospec(channel, region->nr_channels);
+	region = shmdev_channel_arg(file, arg, &channel);
+	if (IS_ERR(region))
+		return PTR_ERR(region);
 	shmdev_channel_wake(region, channel);
 	return 0;
 }
@@ -446,19 +476,18 @@ static struct shmdev_wait_slot *shmdev_waitv_slots(u64 channels,
 
 static int shmdev_ioc_waitv(struct file *file, void *data)
 {
-	struct shmdev_region *region = shmdev_attached(file);
 	struct shmdev_waitv *arg = data;
 	struct shmdev_wait_slot *slots;
+	struct shmdev_region *region;
 	u32 n;
 	int err;
 
 	if ((arg->flags & ~SHMDEV_WAIT_FLAGS_MASK) || arg->__pad ||
 	    arg->advanced || !arg->channels)
 		return -EINVAL;
-	if (!region)
-		return -ENXIO;
-	if (arg->channels & ~shmdev_channel_mask(region))
-		return -EINVAL;
+	region = shmdev_mask_region(file, arg->channels);
+	if (IS_ERR(region))
+		return PTR_ERR(region);
 	slots = shmdev_waitv_slots(arg->channels, arg->seqs_ptr, &n);
 	if (IS_ERR(slots))
 		return PTR_ERR(slots);
@@ -471,15 +500,14 @@ static int shmdev_ioc_waitv(struct file *file, void *data)
 
 static int shmdev_ioc_poll_mask(struct file *file, void *data)
 {
-	struct shmdev_region *region = shmdev_attached(file);
 	struct shmdev_poll_mask *arg = data;
+	struct shmdev_region *region;
 
 	if (arg->previous)
 		return -EINVAL;
-	if (!region)
-		return -ENXIO;
-	if (arg->channels & ~shmdev_channel_mask(region))
-		return -EINVAL;
+	region = shmdev_mask_region(file, arg->channels);
+	if (IS_ERR(region))
+		return PTR_ERR(region);
 	arg->previous = shmdev_file_poll_mask(file->private_data, region,
 					      arg->channels);
 	return 0;

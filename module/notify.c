@@ -133,13 +133,15 @@ static int shmdev_slot_wake(struct wait_queue_entry *entry, unsigned int mode,
 }
 
 /*
- * Queue and count the caller on each slot's channel where a wake took it
- * off.  The caller's task state is set first: a wake after this finds
- * the caller on the queue and makes it runnable, so it cannot sleep
- * uncounted.
+ * @queued true: queue and count the caller on each slot's channel where
+ * a wake took it off.  The caller's task state is set first: a wake after
+ * this finds the caller on the queue and makes it runnable, so it cannot
+ * sleep uncounted.  @queued false: take the caller off the queues and
+ * counts where no wake did.
  */
-static void shmdev_slots_arm(struct shmdev_region *region,
-			     struct shmdev_wait_slot *slots, u32 n)
+static void shmdev_slots_queue(struct shmdev_region *region,
+			       struct shmdev_wait_slot *slots, u32 n,
+			       bool queued)
 {
 	struct wait_queue_head *wq;
 	unsigned long flags;
@@ -148,28 +150,14 @@ static void shmdev_slots_arm(struct shmdev_region *region,
 	for (i = 0; i < n; i++) {
 		wq = &region->channels[slots[i].channel].wq;
 		spin_lock_irqsave(&wq->lock, flags);
-		if (list_empty(&slots[i].entry.entry)) {
-			atomic_inc(slots[i].waiters);
-			__add_wait_queue(wq, &slots[i].entry);
-		}
-		spin_unlock_irqrestore(&wq->lock, flags);
-	}
-}
-
-/* Take the caller off the queues and counts where no wake did. */
-static void shmdev_slots_disarm(struct shmdev_region *region,
-				struct shmdev_wait_slot *slots, u32 n)
-{
-	struct wait_queue_head *wq;
-	unsigned long flags;
-	u32 i;
-
-	for (i = 0; i < n; i++) {
-		wq = &region->channels[slots[i].channel].wq;
-		spin_lock_irqsave(&wq->lock, flags);
-		if (!list_empty(&slots[i].entry.entry)) {
-			list_del_init(&slots[i].entry.entry);
-			atomic_dec(slots[i].waiters);
+		if (list_empty(&slots[i].entry.entry) == queued) {
+			if (queued) {
+				atomic_inc(slots[i].waiters);
+				__add_wait_queue(wq, &slots[i].entry);
+			} else {
+				list_del_init(&slots[i].entry.entry);
+				atomic_dec(slots[i].waiters);
+			}
 		}
 		spin_unlock_irqrestore(&wq->lock, flags);
 	}
@@ -198,7 +186,7 @@ static int shmdev_slots_sleep(struct shmdev_region *region,
 
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);
-		shmdev_slots_arm(region, slots, n);
+		shmdev_slots_queue(region, slots, n, true);
 		/*
 		 * The waiter counts raised above are visible before the
 		 * sequences are read; the notifier's side is the other way
@@ -263,7 +251,7 @@ int shmdev_channels_wait(struct shmdev_region *region,
 	ret = shmdev_slots_sleep(region, slots, n, bounded, abstime, deadline,
 				 advanced);
 	__set_current_state(TASK_RUNNING);
-	shmdev_slots_disarm(region, slots, n);
+	shmdev_slots_queue(region, slots, n, false);
 	return ret;
 }
 

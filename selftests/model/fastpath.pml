@@ -186,7 +186,7 @@ inline kernel_wait(me, expected, s)
 #ifdef BUG_WAIT_NO_MB
 			s = seq;		/* the re-read passed the count */
 #endif
-			atomic {		/* shmdev_slots_arm() */
+			atomic {		/* shmdev_slots_queue(true) */
 				if
 				:: !queued[me] ->
 					queued[me] = true;
@@ -212,7 +212,7 @@ inline kernel_wait(me, expected, s)
 #endif
 			fi
 		od;
-		atomic {		/* shmdev_slots_disarm() */
+		atomic {		/* shmdev_slots_queue(false) */
 			state[me] = RUNNING;
 			if
 			:: queued[me] ->
