@@ -42,6 +42,7 @@ else
 	out=$TOP/bench/results/$date-$machine
 fi
 mkdir -p "$out/raw"
+out=$(cd "$out" && pwd)	# a relative SHMDEV_BENCH_OUT under bench/results too
 start=$SECONDS
 
 lock_cache
