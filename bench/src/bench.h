@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "shmdev.h"
 
@@ -55,6 +56,7 @@ size_t scaled(const struct bench_cfg *cfg, size_t n);
 int pin_cpu(int cpu);
 void *shared_alloc(size_t len);
 void shared_free(void *p, size_t len);
+int reap_child(pid_t pid, int err);
 void cpu_relax(void);
 
 /* util.c: futexes (process-shared: no FUTEX_PRIVATE_FLAG) */

@@ -309,11 +309,7 @@ static void bulk_one(const struct bench_cfg *cfg, const struct bulk_impl *im,
 	if (bulk_producer(&b, src, n + warm))
 		err = errno ? errno : EIO;
 out:
-	if (pid > 0) {
-		if (err)
-			kill(pid, SIGKILL);
-		waitpid(pid, &st, 0);
-	}
+	st = reap_child(pid, err);
 	if (!err && (!WIFEXITED(st) || WEXITSTATUS(st) || b.sh->bad))
 		err = EPROTO;
 	if (err) {

@@ -433,7 +433,7 @@ static void pp_one(const struct bench_cfg *cfg, const char *wl,
 	char why[96];
 	size_t i;
 	pid_t pid;
-	int st, err = 0;
+	int err = 0;
 
 	memset(&p, 0, sizeof(p));
 	p.r.fd = p.mine.fd = p.epfd = -1;
@@ -477,11 +477,7 @@ static void pp_one(const struct bench_cfg *cfg, const char *wl,
 fail:
 	err = errno ? errno : EIO;
 out:
-	if (pid > 0) {
-		if (err)
-			kill(pid, SIGKILL);
-		waitpid(pid, &st, 0);
-	}
+	reap_child(pid, err);
 	if (err) {
 		snprintf(why, sizeof(why), "%s", strerror(err));
 		skip(cfg, wl, im->name, why);

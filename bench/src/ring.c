@@ -349,11 +349,7 @@ static void ring_one(const struct bench_cfg *cfg, const struct ring_impl *im,
 	if (producer(im, &q, total, warm))
 		err = errno ? errno : EIO;
 out:
-	if (pid > 0) {
-		if (err)
-			kill(pid, SIGKILL);
-		waitpid(pid, &st, 0);
-	}
+	st = reap_child(pid, err);
 	if (!err && (!WIFEXITED(st) || WEXITSTATUS(st)))
 		err = EIO;
 	if (!err && q.sh->sum != want)

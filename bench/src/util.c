@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <signal.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -163,6 +165,21 @@ void *shared_alloc(size_t len)
 void shared_free(void *p, size_t len)
 {
 	munmap(p, len);
+}
+
+/* Wait for a workload's child (none if @pid <= 0), killed first if the
+ * parent failed (@err).  Returns its wait status.
+ */
+int reap_child(pid_t pid, int err)
+{
+	int st = 0;
+
+	if (pid > 0) {
+		if (err)
+			kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	return st;
 }
 
 void cpu_relax(void)
