@@ -36,20 +36,19 @@ void shmdev_ctl_free(struct shmdev_region *region)
 /**
  * shmdev_ctl_mmap() - map a region's control page
  * @region: the region the file is attached to.
- * @vma: a VMA at or past offset %SHMDEV_CTL_OFFSET, where no region data
- *	ever is.
+ * @vma: a VMA at offset %SHMDEV_CTL_OFFSET, where no region data ever is
+ *	(other offsets past the region fail with ENXIO, as they always did).
  *
- * Return: 0, or -EINVAL for a mapping that is not exactly the page, at
- * its offset, and MAP_SHARED: a private copy would never see a notifier's
- * add.  (VM_MAYSHARE, not VM_SHARED: the kernel clears the latter for a
+ * Return: 0, or -EINVAL for a mapping that is not exactly the page and
+ * MAP_SHARED: a private copy would never see a notifier's add.
+ * (VM_MAYSHARE, not VM_SHARED: the kernel clears the latter for a
  * MAP_SHARED mapping of a file not open for writing.)
  */
 int shmdev_ctl_mmap(struct shmdev_region *region, struct vm_area_struct *vma)
 {
 	unsigned long pfn = page_to_pfn(virt_to_page(region->ctl));
 
-	if (vma->vm_pgoff != SHMDEV_CTL_OFFSET >> PAGE_SHIFT ||
-	    vma->vm_end - vma->vm_start != PAGE_SIZE ||
+	if (vma->vm_end - vma->vm_start != PAGE_SIZE ||
 	    !(vma->vm_flags & VM_MAYSHARE) || (vma->vm_flags & VM_EXEC))
 		return -EINVAL;
 	/* Never executable; remap_pfn_range() adds VM_DONTEXPAND. */

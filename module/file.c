@@ -98,7 +98,7 @@ static int shmdev_mmap(struct file *file, struct vm_area_struct *vma)
 
 	if (!region)
 		return -ENXIO;
-	if (vma->vm_pgoff >= SHMDEV_CTL_OFFSET >> PAGE_SHIFT)
+	if (vma->vm_pgoff == SHMDEV_CTL_OFFSET >> PAGE_SHIFT)
 		return shmdev_ctl_mmap(region, vma);
 	return shmdev_backing_mmap(sf->region_file, vma);
 }
