@@ -417,13 +417,15 @@ static struct shmdev_region *shmdev_channel_arg(struct file *file,
 						unsigned long arg, u32 *channel)
 {
 	struct shmdev_region *region = shmdev_attached(file);
+	int err;
 
 	if (!region)
 		return ERR_PTR(-ENXIO);
-	if (arg >= region->nr_channels)
-		return ERR_PTR(-EINVAL);
-	*channel = array_index_nospec(arg, region->nr_channels);
-	return region;
+	*channel = arg;
+	if (*channel != arg)
+		return ERR_PTR(-EINVAL);	/* past 32 bits */
+	err = shmdev_check_channel(region, channel);
+	return err ? ERR_PTR(err) : region;
 }
 
 /* POST: NOTIFY with the channel as the argument, and no struct. */
