@@ -1248,6 +1248,56 @@ TEST_F(ioctl, notify_unwritable_arg_efault_changes_nothing)
 	EXPECT_EQ(0ULL, info.seq[1]);
 }
 
+/*
+ * Two pages: the first writable, the second read-only.  An argument of
+ * @len bytes is placed so that its last @tail bytes lie in the second.
+ */
+static void *straddle(size_t len, size_t tail)
+{
+	char *p = mmap(NULL, 2 * page_size(), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return p;
+	if (mprotect(p + page_size(), page_size(), PROT_READ)) {
+		munmap(p, 2 * page_size());
+		return MAP_FAILED;
+	}
+	return p + page_size() - (len - tail);
+}
+
+/* NOTIFY at an address that is not 8-byte aligned works like any other. */
+TEST_F(ioctl, notify_unaligned_arg)
+{
+	char buf[sizeof(struct shmdev_notify) + 8] __attribute__((aligned(8)));
+	struct shmdev_notify n, *u = (void *)(buf + 4);
+	__u64 seq = seq_of(self->fd, 1);
+
+	memset(&n, 0, sizeof(n));
+	n.channel = 1;
+	memcpy(u, &n, sizeof(n));
+	ASSERT_EQ(0, ioctl(self->fd, SHMDEV_IOC_NOTIFY, u));
+	memcpy(&n, u, sizeof(n));
+	EXPECT_EQ(seq + 1, n.seq);
+	EXPECT_EQ(seq + 1, seq_of(self->fd, 1));
+}
+
+/* NOTIFY whose second word cannot be written: EFAULT, the sequence does not move. */
+TEST_F(ioctl, notify_arg_half_unwritable_efault_changes_nothing)
+{
+	struct shmdev_notify n;
+	__u64 seq = seq_of(self->fd, 1);
+	char *p = straddle(sizeof(n), 8);
+
+	ASSERT_NE(MAP_FAILED, (void *)p);
+	memset(&n, 0, sizeof(n));
+	n.channel = 1;
+	memcpy(p, &n, 8);	/* the second word is zero already */
+	EXPECT_EQ(-EFAULT, ret_errno(ioctl(self->fd, SHMDEV_IOC_NOTIFY, p)));
+	munmap(p + 8 - page_size(), 2 * page_size());
+	EXPECT_EQ(seq, seq_of(self->fd, 1));
+}
+
 /* NOTIFY with a non-zero seq (output) fails with EINVAL and does not advance. */
 TEST_F(ioctl, notify_nonzero_seq_einval)
 {
