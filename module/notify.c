@@ -58,9 +58,21 @@ void shmdev_channels_init(struct shmdev_region *region)
  */
 void shmdev_channel_wake(struct shmdev_region *region, u32 channel)
 {
-	wake_up_interruptible_all(&region->channels[channel].wq);
-	/* The key tells shmdev_poll_forward() which channel moved. */
-	__wake_up(&region->poll_wq, TASK_INTERRUPTIBLE, 0, &channel);
+	struct wait_queue_head *wq = &region->channels[channel].wq;
+
+	/* The advance (by NOTIFY, or in userspace before WAKE) first. */
+	smp_mb();
+	/*
+	 * A sleeper queues before its barrier and its read of the sequence
+	 * (shmdev_slots_sleep()), as poll links the file before it reads
+	 * (shmdev_file_poll()): a queue seen empty after the barrier above
+	 * holds nobody who could miss the advance, and its lock is spared.
+	 */
+	if (waitqueue_active(wq))
+		wake_up_interruptible_all(wq);
+	/* The same for files; the key tells shmdev_poll_forward() the channel. */
+	if (waitqueue_active(&region->poll_wq))
+		__wake_up(&region->poll_wq, TASK_INTERRUPTIBLE, 0, &channel);
 }
 
 /**

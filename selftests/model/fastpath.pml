@@ -95,7 +95,7 @@ byte claimed;
 inline wake_channel()
 {
 	d_step {
-		byte k = 0;
+		k = 0;
 		do
 		:: k < WAITERS ->
 			if
@@ -127,16 +127,38 @@ inline wake_poll()
 	}
 }
 
-/* SHMDEV_IOC_WAKE, and NOTIFY's wake when waiters was non-zero. */
+/*
+ * SHMDEV_IOC_WAKE, and NOTIFY's wake when waiters was non-zero:
+ * shmdev_channel_wake() issues smp_mb() and then takes each queue's lock
+ * only if waitqueue_active() sees the queue non-empty.  The look and the
+ * wake are separate steps.  A sleeper queues before its full barrier and
+ * its read of seq, and the file is linked before poll reads seq, so a
+ * queue seen empty here belongs to a task or poll that will see the seq.
+ */
 inline wake_all()
 {
-	wake_channel();
-	wake_poll()
+	d_step {
+		busy = false;
+		k = 0;
+		do
+		:: k < WAITERS -> busy = busy || queued[k]; k++
+		:: else -> break
+		od
+	};
+	if
+	:: busy -> wake_channel()
+	:: else -> skip
+	fi;
+	if
+	:: linked -> wake_poll()
+	:: else -> skip
+	fi
 }
 
 proctype notifier()
 {
-	byte w;
+	byte w, k;
+	bool busy;
 
 	do
 	:: atomic { claimed < NOTIFIES -> claimed++ };
