@@ -2,7 +2,8 @@
 /*
  * The cost of one operation that never sleeps, in a loop: NOTIFY with no
  * waiter (struct NOTIFY, POST, the fast-path notify) against FUTEX_WAKE
- * with no waiter on a shared futex; a WAIT that returns at once (the
+ * with no waiter on a shared futex and an eventfd write(2) that wakes
+ * nobody (the ring's per-message peer); a WAIT that returns at once (the
  * ioctl, the fast-path trywait) against FUTEX_WAIT with a value mismatch;
  * getppid() as the null system call for scale.  The loop is cut into
  * batches; ns and the percentiles are of the batches' per-operation
@@ -12,6 +13,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -23,6 +25,7 @@ struct micro_env {
 	struct bregion r;
 	uint32_t *futex;	/* in shared (shmem) memory */
 	uint64_t seq;		/* current sequence of channel 0 */
+	int efd;		/* an eventfd nobody reads or polls */
 };
 
 typedef int (*micro_fn)(struct micro_env *e);
@@ -45,6 +48,13 @@ static int op_fast_notify(struct micro_env *e)
 static int op_futex_wake(struct micro_env *e)
 {
 	return futex_wake(e->futex, 1) < 0 ? -1 : 0;
+}
+
+static int op_efd_write(struct micro_env *e)
+{
+	uint64_t one = 1;
+
+	return write(e->efd, &one, sizeof(one)) == sizeof(one) ? 0 : -1;
 }
 
 static int op_getppid(struct micro_env *e)
@@ -83,6 +93,7 @@ static const struct micro_impl notify_impls[] = {
 	{ "shmdev-post", op_post, false },
 	{ "shmdev-fast", op_fast_notify, true },
 	{ "futex-wake", op_futex_wake, false },
+	{ "eventfd-write", op_efd_write, false },
 	{ "getppid", op_getppid, false },
 };
 
@@ -151,6 +162,7 @@ static void micro_run(const struct bench_cfg *cfg)
 
 	memset(&e, 0, sizeof(e));
 	e.futex = shared_alloc(4096);
+	e.efd = eventfd(0, 0);
 	if (bregion_create(&e.r, 4096, 2, 0, false, true)) {
 		/* Without a control page, the ioctls can still be measured. */
 		if (errno == EOPNOTSUPP || errno == ENODEV || errno == EINVAL ||
@@ -170,6 +182,8 @@ static void micro_run(const struct bench_cfg *cfg)
 	micro_set(cfg, "micro.wait", wait_impls,
 		  ARRAY_SIZE(wait_impls), &e, n);
 	bregion_destroy(&e.r);
+	if (e.efd >= 0)
+		close(e.efd);
 	shared_free(e.futex, 4096);
 }
 
