@@ -3,7 +3,8 @@
  * The cost of one operation that never sleeps, in a loop: NOTIFY with no
  * waiter (struct NOTIFY, POST, the fast-path notify) against FUTEX_WAKE
  * with no waiter on a shared futex and an eventfd write(2) that wakes
- * nobody (the ring's per-message peer); a WAIT that returns at once (the
+ * nobody (the ring's per-message peer), and an ioctl the module rejects
+ * at once (ENOTTY: what every command pays to reach the module); a WAIT that returns at once (the
  * ioctl, the fast-path trywait) against FUTEX_WAIT with a value mismatch;
  * getppid() as the null system call for scale.  The loop is cut into
  * batches; ns and the percentiles are of the batches' per-operation
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -57,6 +59,14 @@ static int op_efd_write(struct micro_env *e)
 	return write(e->efd, &one, sizeof(one)) == sizeof(one) ? 0 : -1;
 }
 
+/* An ioctl this module does not know: the floor of any command. */
+static int op_null_ioctl(struct micro_env *e)
+{
+	if (ioctl(e->r.fd, _IO(SHMDEV_IOC_MAGIC, 0xff)) == 0 || errno != ENOTTY)
+		return -1;
+	return 0;
+}
+
 static int op_getppid(struct micro_env *e)
 {
 	(void)e;
@@ -94,6 +104,7 @@ static const struct micro_impl notify_impls[] = {
 	{ "shmdev-fast", op_fast_notify, true },
 	{ "futex-wake", op_futex_wake, false },
 	{ "eventfd-write", op_efd_write, false },
+	{ "shmdev-null-ioctl", op_null_ioctl, false },
 	{ "getppid", op_getppid, false },
 };
 
