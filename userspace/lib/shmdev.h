@@ -199,7 +199,10 @@ int shmdev_list_all(int fd, uint64_t **ids, uint32_t *count);
  * shmdev_notify() - advance channel @channel and wake its waiters
  * @fd: an attached descriptor (read-only attaches may notify too).
  * @channel: the channel index (EINVAL if out of range).
- * @seq: out: the channel's new sequence number.
+ * @seq: out: the channel's new sequence number (may be NULL).
+ *
+ * With @seq NULL the call is SHMDEV_IOC_POST, which copies no struct
+ * (NOTIFY on a module before 0.3.0, which has no POST).
  */
 int shmdev_notify(int fd, uint32_t channel, uint64_t *seq);
 

@@ -106,6 +106,31 @@ static void test_rdonly(void)
 	close(fd);
 }
 
+/*
+ * shmdev_notify() without a sequence to return is a POST; with one, the
+ * NOTIFY struct.  On a module without POST (@old) the first call learns
+ * that from ENOTTY and NOTIFYs, and later ones go to NOTIFY at once.
+ */
+static void test_notify_post(int fd, int old)
+{
+	unsigned long posts = NCALLS(SHMDEV_IOC_POST);
+	unsigned long notifies = NCALLS(SHMDEV_IOC_NOTIFY);
+	uint64_t seq = 0, before = 0;
+
+	CHECK(shmdev_notify(fd, 0, &before) == 0);
+	CHECK(NCALLS(SHMDEV_IOC_NOTIFY) == notifies + 1);
+	errno = 0;
+	CHECK(shmdev_notify(fd, 0, NULL) == 0 && errno == 0);
+	CHECK(NCALLS(SHMDEV_IOC_POST) == posts + 1);
+	CHECK(NCALLS(SHMDEV_IOC_NOTIFY) == notifies + 1 + old);
+	CHECK(shmdev_notify(fd, 0, NULL) == 0);
+	CHECK(NCALLS(SHMDEV_IOC_POST) == posts + 1 + !old);
+	CHECK(NCALLS(SHMDEV_IOC_NOTIFY) == notifies + 1 + 2 * old);
+	CHECK(shmdev_notify(fd, 0, &seq) == 0 && seq == before + 3);
+	errno = 0;
+	CHECK(shmdev_notify(fd, 2, NULL) == -1 && errno == EINVAL);
+}
+
 int main(int argc, char **argv)
 {
 	struct shmdev_ctl c, c2;
@@ -120,6 +145,7 @@ int main(int argc, char **argv)
 		/* A module before 0.3.0: no control page. */
 		errno = 0;
 		CHECK(shmdev_ctl_map(fd, &c) == -1 && errno == EOPNOTSUPP);
+		test_notify_post(fd, 1);
 		return failed;
 	}
 	CHECK(shmdev_ctl_map(fd, &c) == 0);
@@ -136,6 +162,7 @@ int main(int argc, char **argv)
 	errno = 0;
 	CHECK(shmdev_ctl_unmap(&c) == -1 && errno == EINVAL);
 	CHECK(shmdev_ctl_unmap(&c2) == 0);
-	test_rdonly();
+	test_notify_post(fd, 0);
+	test_rdonly();	/* last: its own open takes over the fake device */
 	return failed;
 }

@@ -22,7 +22,9 @@
  * anonymous shared page, and POST, WAKE, WAIT, WAITV and POLL_MASK act on
  * it as the kernel would for region "mailbox" (2 channels, no sleeping);
  * fake_calls[_IOC_NR(cmd)] counts the ioctls, for tests that check which
- * calls the library made.  FAKE_CTL=old: API as a module before 0.3.0.
+ * calls the library made; NOTIFY advances the page too.  FAKE_CTL=old:
+ * API as a module before 0.3.0, which answers POST, WAKE, WAITV and
+ * POLL_MASK with ENOTTY.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -308,12 +310,25 @@ static int fake_ctl_ioctl(unsigned long req, void *arg)
 		return fake_api(arg, !strcmp(getenv("FAKE_CTL"), "old"));
 	if (req == SHMDEV_IOC_ATTACH)
 		return 0;	/* to "mailbox" */
+	if (!strcmp(getenv("FAKE_CTL"), "old") &&
+	    (req == SHMDEV_IOC_POST || req == SHMDEV_IOC_WAKE ||
+	     req == SHMDEV_IOC_WAITV || req == SHMDEV_IOC_POLL_MASK))
+		return fake_fail(ENOTTY);
 	if (req != SHMDEV_IOC_POST && req != SHMDEV_IOC_WAKE &&
 	    req != SHMDEV_IOC_WAIT && req != SHMDEV_IOC_WAITV &&
-	    req != SHMDEV_IOC_POLL_MASK)
+	    req != SHMDEV_IOC_POLL_MASK && req != SHMDEV_IOC_NOTIFY)
 		return 1;
 	if (!fake_page_get())
 		return -1;
+	if (req == SHMDEV_IOC_NOTIFY) {
+		struct shmdev_notify *n = arg;
+
+		if (n->channel >= FAKE_CHANNELS || n->flags || n->seq)
+			return fake_fail(EINVAL);
+		n->seq = __atomic_add_fetch(&fake_page->channel[n->channel].seq,
+					    1, __ATOMIC_SEQ_CST);
+		return 0;
+	}
 	if (req == SHMDEV_IOC_WAITV)
 		return fake_waitv(arg);
 	if (req == SHMDEV_IOC_POLL_MASK) {
