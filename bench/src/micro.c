@@ -32,9 +32,12 @@ struct micro_env {
 
 typedef int (*micro_fn)(struct micro_env *e);
 
+/* With a sequence to return: the NOTIFY struct (NULL would be a POST). */
 static int op_notify(struct micro_env *e)
 {
-	return shmdev_notify(e->r.fd, 0, NULL);
+	uint64_t seq;
+
+	return shmdev_notify(e->r.fd, 0, &seq);
 }
 
 static int op_post(struct micro_env *e)

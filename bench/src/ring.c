@@ -4,8 +4,10 @@
  * memory, producer on CPU 0 and consumer on CPU 1.  The producer signals
  * after every message; how it signals is what is compared:
  *   eventfd        write(2) on an eventfd for every message
- *   shmdev-notify  SHMDEV_IOC_NOTIFY for every message
- *   shmdev-post    SHMDEV_IOC_POST for every message
+ *   shmdev-notify  SHMDEV_IOC_NOTIFY for every message (the struct,
+ *                  returning the sequence)
+ *   shmdev-post    SHMDEV_IOC_POST for every message (what
+ *                  shmdev_notify() makes when not asked for the sequence)
  *   shmdev-fast    libshmdev's shmdev_ctl_notify()/shmdev_ctl_wait():
  *                  the kernel is entered only when the consumer sleeps
  *   futex-fast     the same protocol by hand on a futex: the consumer
@@ -135,9 +137,12 @@ static int sd_attach_ctl(struct ring *q)
 	return bregion_attach(&q->mine, &q->r, false, true);
 }
 
+/* The NOTIFY struct: asking for the sequence (NULL would be a POST). */
 static int sd_notify(struct ring *q)
 {
-	return shmdev_notify(q->mine.fd, 0, NULL) ? -1 : 1;
+	uint64_t seq;
+
+	return shmdev_notify(q->mine.fd, 0, &seq) ? -1 : 1;
 }
 
 static int sd_post(struct ring *q)
