@@ -190,26 +190,52 @@ def goals(by):
         for gid, text, wl, mine, peer, limit in GOALS:
             a = wls.get(wl, {}).get(mine, {})
             b = wls.get(wl, {}).get(peer, {})
-            s = summary(paired(a, b))
-            res.append(goal_row(kernel, gid, text, s, limit, "<="))
+            vals = paired(a, b)
+            res.append(goal_row(kernel, gid, text, summary(vals), limit, "<=",
+                                vals))
         fast = wls.get("ring", {}).get("shmdev-fast", {})
-        k = summary([r["kfrac"] for r in fast.values() if "kfrac" in r])
+        vals = [r["kfrac"] for r in fast.values() if "kfrac" in r]
         res.append(goal_row(kernel, "ring-kfrac",
                             "ring, fast path: messages entering the kernel < 0.1 %",
-                            k, KFRAC_LIMIT, "<"))
+                            summary(vals), KFRAC_LIMIT, "<", vals))
     return res
 
 
-def goal_row(kernel, gid, text, s, limit, op):
+def median_ci(values, level=0.95):
+    """A distribution-free confidence interval for the median: the order
+    statistics x(k) and x(n-k+1), with k the largest for which the
+    binomial tails leave at least `level` between them.  None below six
+    values, where no such pair reaches 95 %."""
+    xs = sorted(values)
+    n = len(xs)
+    tail, k = 0.0, 0
+    for j in range(n // 2):
+        tail += math.comb(n, j) / 2 ** n
+        if 2 * tail > 1 - level:
+            break
+        k = j + 1
+    if k == 0:
+        return None
+    return xs[k - 1], xs[n - k]
+
+
+def goal_row(kernel, gid, text, s, limit, op, values=None):
     row = {"kernel": kernel, "id": gid, "goal": text, "limit": limit, "op": op,
            "summary": s}
     if not s:
         row["verdict"] = "not measured"
-    else:
-        ok = s["median"] <= limit if op == "<=" else s["median"] < limit
-        row["verdict"] = "met" if ok else "NOT met"
-        if s["n"] < MIN_REPS:
-            row["verdict"] += f" ({s['n']} reps < {MIN_REPS}: provisional)"
+        return row
+    ok = s["median"] <= limit if op == "<=" else s["median"] < limit
+    row["verdict"] = "met" if ok else "NOT met"
+    ci = median_ci(values) if values else None
+    if ci:
+        s["ci"] = list(ci)
+        # The interval reaching across the limit: another run may well
+        # put the median on the other side.
+        if ci[0] <= limit <= ci[1]:
+            row["verdict"] += ", level (the 95 % CI spans the limit)"
+    if s["n"] < MIN_REPS:
+        row["verdict"] += f" ({s['n']} reps < {MIN_REPS}: provisional)"
     return row
 
 
@@ -225,6 +251,12 @@ def fmt_ratio(s):
     if not s:
         return "-"
     return f"{s['median']:.3f} ({s['min']:.2f}-{s['max']:.2f})"
+
+
+def fmt_ci(s, scale=1.0, digits=3):
+    if not s or "ci" not in s:
+        return "-"
+    return f"{s['ci'][0] * scale:.{digits}f}-{s['ci'][1] * scale:.{digits}f}"
 
 
 def wl_key(wl):
@@ -246,16 +278,18 @@ def markdown(meta, summ, goal_rows, skips, fails, dmesg):
            "ratios and their range (min-max).  Under TCG only ratios mean anything, "
            "never absolute times.", ""]
     md += ["## Goals", "",
-           "| kernel | goal | shmdev / peer, median (range) | reps | verdict |",
-           "|---|---|---|---|---|"]
+           "| kernel | goal | shmdev / peer, median (range) | 95 % CI of the median | reps | verdict |",
+           "|---|---|---|---|---|---|"]
     for g in goal_rows:
         s = g["summary"]
         if g["id"] == "ring-kfrac":
             fig = (f"{s['median'] * 100:.4f} % ({s['min'] * 100:.4f}-{s['max'] * 100:.4f})"
                    if s else "-")
+            ci = fmt_ci(s, 100, 4) + (" %" if s and "ci" in s else "")
         else:
             fig = fmt_ratio(s)
-        md.append(f"| {g['kernel']} | {g['goal']} | {fig} | {s['n'] if s else 0} | "
+            ci = fmt_ci(s)
+        md.append(f"| {g['kernel']} | {g['goal']} | {fig} | {ci} | {s['n'] if s else 0} | "
                   f"{g['verdict']} |")
     md.append("")
     for kernel in sorted(summ):
