@@ -291,6 +291,13 @@ int shmdev_channel_wait(struct shmdev_region *region, u32 channel,
 	ret = shmdev_channels_wait(region, &slot, 1, timeout_ns, abstime,
 				   &advanced);
 	*seq = atomic64_read(shmdev_seq(region, channel));
+	/*
+	 * A notify between the last look and this read: the caller gets the
+	 * new sequence, so it gets success with it, never ETIMEDOUT beside a
+	 * sequence that moved.
+	 */
+	if (ret == -ETIMEDOUT && *seq != expected)
+		ret = 0;
 	trace_shmdev_wait(region->id, channel, expected, *seq, ret);
 	return ret;
 }

@@ -317,7 +317,9 @@ struct shmdev_notify {
  * Returns 0 at once if the channel's sequence already differs from @seq,
  * so a notification that lands between reading the sequence and calling
  * WAIT is never lost.  Fails with ETIMEDOUT when the time runs out (and
- * still writes the current sequence to @seq).  A signal makes a wait with
+ * still writes the current sequence to @seq, which is then the one the
+ * caller passed: a notify that comes as the time runs out makes the wait
+ * return 0 with the new sequence).  A signal makes a wait with
  * a finite relative timeout fail with EINTR, even after a handler
  * installed with SA_RESTART (a restart would start the timeout again); an
  * absolute wait, and one with %SHMDEV_WAIT_FOREVER, is restarted after
