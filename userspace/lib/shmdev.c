@@ -344,7 +344,7 @@ static int shmdev_notify_post(int fd, uint32_t channel)
 
 	if (__atomic_load_n(&shmdev_no_post, __ATOMIC_RELAXED))
 		return 1;
-	if (ioctl(fd, SHMDEV_IOC_POST, (unsigned long)channel) == 0)
+	if (shmdev_post(fd, channel) == 0)
 		return 0;
 	if (errno != ENOTTY)
 		return -1;
