@@ -722,14 +722,14 @@ efault:
 /* Copy the argument in and, for a command with side effects, probe it. */
 static int shmdev_ioctl_in(const struct shmdev_ioctl_desc *ioc,
 			   unsigned int cmd, void *karg, size_t ksize,
-			   void __user *uptr)
+			   void __user *uptr, bool words)
 {
 	/* What the caller passed, up to our struct: it gets no more back. */
 	size_t usize = min_t(size_t, _IOC_SIZE(cmd), ksize);
 	bool probe = ioc->probe && (_IOC_DIR(cmd) & _IOC_READ);
 	int ret;
 
-	if (shmdev_words_ok(uptr, _IOC_SIZE(cmd), ksize))
+	if (words)
 		return shmdev_get_words(karg, uptr, ksize, probe);
 
 	/* Zero-fills past a first version's struct; E2BIG past ours. */
@@ -754,9 +754,10 @@ static int shmdev_ioctl_call(struct file *file,
 			     void __user *uptr)
 {
 	size_t usize = min_t(size_t, _IOC_SIZE(cmd), ksize);
+	bool words = shmdev_words_ok(uptr, _IOC_SIZE(cmd), ksize);
 	int ret;
 
-	ret = shmdev_ioctl_in(ioc, cmd, karg, ksize, uptr);
+	ret = shmdev_ioctl_in(ioc, cmd, karg, ksize, uptr, words);
 	if (ret)
 		return ret;
 
@@ -765,7 +766,7 @@ static int shmdev_ioctl_call(struct file *file,
 	/* WAIT and WAITV report with ETIMEDOUT too. */
 	if ((ret != 0 && ret != -ETIMEDOUT) || !(_IOC_DIR(cmd) & _IOC_READ))
 		return ret;
-	if (shmdev_words_ok(uptr, _IOC_SIZE(cmd), ksize)) {
+	if (words) {
 		if (shmdev_put_words(uptr, karg, ksize))
 			return -EFAULT;
 	} else if (copy_to_user(uptr, karg, usize)) {
