@@ -166,8 +166,8 @@ def analyse(recs):
                             if isinstance(r.get(src), float) and r.get("n")]
                     if vals:
                         e[key] = summary(vals)
-                for key in ("kfrac", "mibs", "wake", "p1", "p10", "p25", "p50",
-                            "p75", "p90", "p99"):
+                for key in ("kfrac", "mibs", "wake", "csw", "p1", "p10", "p25",
+                            "p50", "p75", "p90", "p99"):
                     vals = [r[key] for r in reps.values()
                             if isinstance(r.get(key), float)]
                     if vals:
@@ -313,6 +313,8 @@ def markdown(meta, summ, goal_rows, skips, fails, dmesg):
                     extra.append(f"{x['mibs']['median']:.0f} MiB/s")
                 if "wake" in x:
                     extra.append(f"wake call {fmt_ns(x['wake']['median'])}")
+                if "csw" in x:
+                    extra.append(f"{x['csw']['median']:.2f} switches/round trip")
                 if "p99" in x:
                     extra.append(f"p99 {fmt_ns(x['p99']['median'])}")
                 ns = x["ns"]

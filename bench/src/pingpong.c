@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/eventfd.h>
 #include <sys/ipc.h>
 #include <sys/sem.h>
@@ -34,6 +35,7 @@ struct pp_shared {
 	uint32_t count[2];	/* condvar counters */
 	int ready;
 	int failed;
+	long child_switches;	/* side 1's context switches, all rounds */
 };
 
 /* Per process after fork (each has its own copy). */
@@ -406,10 +408,21 @@ static const struct pp_impl pp_impls[] = {
 
 #define NR_PP ((int)ARRAY_SIZE(pp_impls))
 
+/* Context switches of this process so far, voluntary or not. */
+static long switches(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return ru.ru_nvcsw + ru.ru_nivcsw;
+}
+
 /* Side 1: answer every signal, then exit. */
 static void pp_child(const struct pp_impl *im, struct pp *p, int cpu,
 		     size_t total)
 {
+	long sw;
 	size_t i;
 
 	pin_cpu(cpu);
@@ -419,9 +432,11 @@ static void pp_child(const struct pp_impl *im, struct pp *p, int cpu,
 		_exit(1);
 	}
 	__atomic_store_n(&p->sh->ready, 1, __ATOMIC_SEQ_CST);
+	sw = switches();
 	for (i = 0; i < total; i++)
 		if (im->wait(p, 1) || im->signal(p, 1))
 			_exit(1);
+	p->sh->child_switches = switches() - sw;
 	_exit(0);
 }
 
@@ -430,10 +445,11 @@ static void pp_one(const struct bench_cfg *cfg, const char *wl,
 {
 	struct pp p;
 	double *samples = NULL;
-	char why[96];
+	char why[96], extra[48];
+	long sw;
 	size_t i;
 	pid_t pid;
-	int err = 0;
+	int err = 0, st;
 
 	memset(&p, 0, sizeof(p));
 	p.r.fd = p.mine.fd = p.epfd = -1;
@@ -464,6 +480,7 @@ static void pp_one(const struct bench_cfg *cfg, const char *wl,
 	for (i = 0; i < warm; i++)
 		if (im->signal(&p, 0) || im->wait(&p, 0))
 			goto fail;
+	sw = switches();
 	for (i = 0; i < n; i++) {
 		uint64_t t0 = now_ns();
 
@@ -471,8 +488,19 @@ static void pp_one(const struct bench_cfg *cfg, const char *wl,
 			goto fail;
 		samples[i] = (double)(now_ns() - t0);
 	}
+	sw = switches() - sw;
+	/* The child's count is complete once it has exited. */
+	st = reap_child(pid, 0);
+	pid = -1;
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		err = EIO;
+		goto out;
+	}
+	/* Both sides' switches per round trip (the child's over all rounds). */
+	snprintf(extra, sizeof(extra), "csw=%.2f",
+		 (double)sw / n + (double)p.sh->child_switches / (n + warm));
 	/* ns < 0: the median of the samples. */
-	report(cfg, wl, im->name, n, -1, samples, n, NULL);
+	report(cfg, wl, im->name, n, -1, samples, n, extra);
 	goto out;
 fail:
 	err = errno ? errno : EIO;
