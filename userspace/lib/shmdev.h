@@ -529,7 +529,7 @@ static inline int shmdev_ctl_notify(struct shmdev_ctl *ctl, uint32_t channel,
  * @ctl: a mapped control page.
  * @channel: the channel index (EINVAL when out of range).
  * @expected: the sequence the caller has seen.
- * @seq: out: the current sequence (may be NULL).
+ * @seq: out: the current sequence (may be NULL); written only with 0.
  *
  * Return: 0 when the sequence differs from @expected, -1 with errno
  * EAGAIN when it does not.
@@ -545,12 +545,12 @@ static inline int shmdev_ctl_trywait(const struct shmdev_ctl *ctl,
 		return -1;
 	}
 	s = shmdev_ctl_seq(ctl, channel);
-	if (seq)
-		*seq = s;
 	if (s == expected) {
 		errno = EAGAIN;
 		return -1;
 	}
+	if (seq)
+		*seq = s;
 	return 0;
 }
 
@@ -572,6 +572,11 @@ static inline int shmdev_ctl_wait(struct shmdev_ctl *ctl, uint32_t channel,
 {
 	int e = errno;
 
+	/* As WAIT checks them, even when there is no need to sleep. */
+	if (flags & ~SHMDEV_WAIT_FLAGS_MASK) {
+		errno = EINVAL;
+		return -1;
+	}
 	if (shmdev_ctl_trywait(ctl, channel, expected, seq) == 0)
 		return 0;
 	if (errno != EAGAIN)

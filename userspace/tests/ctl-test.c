@@ -52,8 +52,15 @@ static void test_wait(struct shmdev_ctl *c)
 	uint64_t seq = 0;
 
 	errno = 0;
+	seq = 77;	/* outputs are written only on success */
 	CHECK(shmdev_ctl_trywait(c, 0, 0, &seq) == -1 && errno == EAGAIN);
+	CHECK(seq == 77);
 	CHECK(shmdev_ctl_trywait(c, 1, 0, &seq) == 0 && seq == 2);
+	/* Bad flags fail as WAIT's do, even with nothing to wait for. */
+	errno = 0;
+	seq = 77;
+	CHECK(shmdev_ctl_wait(c, 1, 0, 0, 8, &seq) == -1 && errno == EINVAL);
+	CHECK(seq == 77 && NCALLS(SHMDEV_IOC_WAIT) == waits);
 	errno = 0;
 	CHECK(shmdev_ctl_trywait(c, 5, 0, NULL) == -1 && errno == EINVAL);
 	CHECK(shmdev_ctl_wait(c, 1, 0, SHMDEV_WAIT_FOREVER, 0, &seq) == 0);
