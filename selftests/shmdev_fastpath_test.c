@@ -125,6 +125,15 @@ TEST_F(ctl, map_wrong_length_einval)
 				   (off_t)SHMDEV_CTL_OFFSET));
 }
 
+/* Shorter lengths are rounded up to the page, as mmap() does, and work. */
+TEST_F(ctl, map_short_length_rounds_up)
+{
+	EXPECT_EQ(0, try_map(self->cfd, 1, PROT_READ, MAP_SHARED,
+			     (off_t)SHMDEV_CTL_OFFSET));
+	EXPECT_EQ(0, try_map(self->cfd, page_size() - 1, PROT_READ, MAP_SHARED,
+			     (off_t)SHMDEV_CTL_OFFSET));
+}
+
 /* A MAP_PRIVATE control page fails with EINVAL: it would never see a notifier's add. */
 TEST_F(ctl, map_private_einval)
 {
@@ -392,6 +401,34 @@ TEST_F(ctl, survives_close)
 	__atomic_add_fetch(&p->channel[1].seq, 1, __ATOMIC_SEQ_CST);
 	EXPECT_EQ(3ULL, info_seq(self->fd, 1));
 	munmap(p, page_size());
+}
+
+/*
+ * The control page maps the /dev/shmdev file itself: after close() that
+ * file stays attached (nr_attached) until the unmap, which stamps dtime;
+ * nr_mappings counts data mappings only.
+ */
+TEST_F(ctl, attached_until_unmapped)
+{
+	struct shmdev_info before, during, after;
+	struct shmdev_ctl_page *p;
+	int fd = shmdev_open(O_RDWR);
+
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, sd_attach_name(fd, self->name, 0, NULL));
+	p = sd_ctl_map(fd);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, sd_info(self->fd, &before));
+	close(fd);
+	ASSERT_EQ(0, sd_info(self->fd, &during));
+	EXPECT_EQ(before.nr_attached, during.nr_attached);
+	EXPECT_EQ(before.nr_mappings, during.nr_mappings);
+	EXPECT_EQ(before.dtime, during.dtime);
+	ASSERT_EQ(0, munmap(p, page_size()));
+	ASSERT_EQ(0, sd_info(self->fd, &after));
+	EXPECT_EQ(before.nr_attached - 1, after.nr_attached);
+	EXPECT_EQ(before.nr_mappings, after.nr_mappings);
+	EXPECT_NE(0, after.dtime);
 }
 
 /* The mapping is shared across fork(): the child's fast notify is the parent's sequence. */

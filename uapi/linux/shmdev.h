@@ -25,7 +25,8 @@
  *    is not, the call fails with EFAULT before it changes anything;
  *  - structs may grow at their end in later versions: the kernel accepts
  *    a larger struct if the bytes it does not know are zero (else E2BIG)
- *    and a smaller one down to the first published size (else ENOTTY).
+ *    and a smaller one only of a size published before (the *_SIZE_VER*
+ *    constants; any other smaller size fails with ENOTTY).
  */
 #ifndef _UAPI_LINUX_SHMDEV_H
 #define _UAPI_LINUX_SHMDEV_H
@@ -196,8 +197,11 @@ struct shmdev_attach {
  * @mode: out: permission bits.
  * @nr_channels: out: number of channels.
  * @nr_attached: out: open /dev/shmdev files attached to the region now (a
- *	closed file's mappings count in @nr_mappings only).
- * @nr_mappings: out: VMAs mapping the region now (a split VMA counts twice).
+ *	closed file's mappings of the data count in @nr_mappings only; a
+ *	mapping of the control page maps the /dev/shmdev file itself, so
+ *	it keeps that file open and attached until it is unmapped).
+ * @nr_mappings: out: VMAs mapping the region's data now (a split VMA
+ *	counts twice; control-page mappings are not counted).
  * @name: out: the name, NUL-terminated and zero-padded.
  * @seq: out: each channel's sequence number; entries from @nr_channels
  *	on are zero.
@@ -211,7 +215,8 @@ struct shmdev_attach {
  *	caller's pid namespace; 0 if it cannot see it.
  * @ctime: out: when the region was created, in seconds since the Epoch.
  * @atime: out: when a file was last attached (CREATE attaches too).
- * @dtime: out: when an attached file was last closed, or 0 if none was.
+ * @dtime: out: when an attached file was last released (closed, and
+ *	unmapped if its control page was mapped), or 0 if none was.
  *
  * Without %SHMDEV_INFO_BY_ID the file must be attached (ENXIO).  By id,
  * any caller may read the metadata of any region, as ipcs(1) can for
@@ -454,8 +459,9 @@ struct shmdev_ctl_page {
  * mmap(NULL, &shmdev_api.ctl_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
  * &shmdev_api.ctl_offset) on an attached file.  It holds, for each
  * channel, the sequence number itself (not a copy) and the count of
- * recorded waiters (&struct shmdev_ctl_channel).  The length must be
- * exactly &shmdev_api.ctl_size and the mapping MAP_SHARED (EINVAL); it is
+ * recorded waiters (&struct shmdev_ctl_channel).  The length, rounded up
+ * to pages as mmap() does, must be &shmdev_api.ctl_size and the mapping
+ * MAP_SHARED (EINVAL); it is
  * never executable, never grows, and is shared across fork().  A
  * read-only attach may map it writable (it holds no region data, and a
  * read-only attach may NOTIFY anyway) if the file was opened for writing;
