@@ -37,7 +37,10 @@ extern const size_t nr_commands;
 /* The subcommand being run, for "Try 'shmdevctl CMD --help'". */
 extern const char *current_cmd;
 
-/* What failed, so that the message can explain the errno. */
+/*
+ * What failed, so that the message can explain the errno.  The commands
+ * up to OP_WAIT are in every shmdev: ENOTTY there means another device.
+ */
 enum op {
 	OP_OPEN, OP_API, OP_CREATE, OP_ATTACH, OP_INFO, OP_DESTROY, OP_LIST,
 	OP_NOTIFY, OP_WAIT, OP_WAITV, OP_CTL, OP_MMAP, OP_PAGEMAP, OP_MAP, OP_SVG,
@@ -58,6 +61,7 @@ extern uint64_t report_size;
 
 uint64_t arg_u64(const char *what, const char *s);
 uint32_t arg_u32(const char *what, const char *s);
+const char *arg_name(const char *s);
 uint64_t arg_size(const char *s);
 unsigned int arg_mode(const char *s);
 void reset_getopt(void);

@@ -35,6 +35,14 @@ static const struct option out_long[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+static void out_mode(struct out_opts *o, enum table_mode mode)
+{
+	/* As lsipc: one output format. */
+	if (o->mode != TABLE_TEXT && o->mode != mode)
+		usage_error("--raw and --json are mutually exclusive");
+	o->mode = mode;
+}
+
 static void parse_out_opts(int argc, char **argv, struct out_opts *o)
 {
 	int c;
@@ -48,10 +56,10 @@ static void parse_out_opts(int argc, char **argv, struct out_opts *o)
 			o->spec = optarg;
 			break;
 		case 'J':
-			o->mode = TABLE_JSON;
+			out_mode(o, TABLE_JSON);
 			break;
 		case 'r':
-			o->mode = TABLE_RAW;
+			out_mode(o, TABLE_RAW);
 			break;
 		case 'n':
 			o->headings = false;
@@ -232,8 +240,10 @@ const char help_limits[] =
 "'ipcs -l -u' do for SysV IPC: the module-wide limits (module parameters,\n"
 "root may write them in " SYSFS_PARAMS "/), the module-wide\n"
 "usage (" SYSFS_CLASS "/), your uid's limits (max_user_bytes and\n"
-"RLIMIT_MEMLOCK, against the regions your uid created that you can see)\n"
-"and your memory cgroup's limit, where readable.  Needs no device access.\n"
+"RLIMIT_MEMLOCK, against the regions your uid created that you can see;\n"
+"a region removed while still mapped counts until its last unmap but is\n"
+"no longer seen) and your memory cgroup's limit, where readable.  Needs\n"
+"no device access.\n"
 "\n"
 "Options:\n"
 "  -o, --output COLS   columns to show; '+COLS' adds to the default\n"

@@ -87,6 +87,8 @@ static void parse(int argc, char **argv, struct map_opts *o)
 	if (o->fd < 0 && argc - optind != 1)
 		usage_error("expected NAME, or ID with --id");
 	o->target = o->fd >= 0 ? "--fd" : argv[optind];
+	if (o->fd < 0 && !o->by_id)
+		arg_name(o->target);
 	if (o->json && (o->diff || o->watch))
 		usage_error("--json prints a snapshot; it does not combine with "
 			    "--diff or --watch");

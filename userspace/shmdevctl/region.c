@@ -51,6 +51,9 @@ int cmd_create(int argc, char **argv)
 		switch (c) {
 		case 'c':
 			channels = arg_u32("channel count", optarg);
+			if (channels < 1 || channels > SHMDEV_MAX_CHANNELS)
+				usage_error("invalid channel count '%s' (1 to %d)",
+					    optarg, SHMDEV_MAX_CHANNELS);
 			break;
 		case 'm':
 			mode = arg_mode(optarg);
@@ -67,7 +70,11 @@ int cmd_create(int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		usage_error("expected NAME and SIZE");
+	arg_name(argv[optind]);
 	size = arg_size(argv[optind + 1]);
+	if (!size)
+		usage_error("invalid size '%s': at least 1 byte",
+			    argv[optind + 1]);
 
 	fd = open_dev(O_RDWR);
 	if (fd < 0)
@@ -201,7 +208,7 @@ int cmd_info(int argc, char **argv)
 	}
 	if (idstr ? argc != optind : argc - optind != 1)
 		usage_error("expected NAME or --id ID");
-	name = idstr ? idstr : argv[optind];
+	name = idstr ? idstr : arg_name(argv[optind]);
 	if (idstr)
 		id = arg_u64("id", idstr);
 
@@ -276,9 +283,11 @@ int cmd_rm(int argc, char **argv)
 	}
 	if (optind == argc)
 		usage_error("expected NAME... or --id ID...");
-	if (by_id)	/* check every id before removing anything */
-		for (i = optind; i < argc; i++)
+	for (i = optind; i < argc; i++)	/* all checked before any removal */
+		if (by_id)
 			arg_u64("id", argv[i]);
+		else
+			arg_name(argv[i]);
 
 	fd = open_dev(O_RDONLY);
 	if (fd < 0)

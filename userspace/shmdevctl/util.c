@@ -122,13 +122,26 @@ static void open_hint(int err)
 		     "'sudo modprobe shmdev' (lsmod | grep shmdev shows it)");
 		break;
 	case EACCES:
-		if (stat(device, &st) == 0)
+		if (stat(device, &st) < 0)
+			break;
+		user_name(st.st_uid, u, sizeof(u));
+		group_name(st.st_gid, g, sizeof(g));
+		/* Joining the group helps only if the group may read and write. */
+		if ((st.st_mode & 0060) == 0060)
 			hint("%s is mode %04o, owner %s, group %s; members of "
 			     "that group may use it (sudo adduser $USER %s, "
 			     "then log in again)", device,
-			     (unsigned int)st.st_mode & 07777,
-			     user_name(st.st_uid, u, sizeof(u)),
-			     group_name(st.st_gid, g, sizeof(g)), g);
+			     (unsigned int)st.st_mode & 07777, u, g, g);
+		else
+			hint("%s is mode %04o, owner %s, group %s: only its "
+			     "owner may use it; the packages' udev rule makes "
+			     "it mode 0660, group shmdev (or: sudo chmod 0660 "
+			     "%s, for members of group %s)", device,
+			     (unsigned int)st.st_mode & 07777, u, g, device, g);
+		break;
+	case ENOTTY:
+		hint("%s is not a shmdev device (-d names one; the default "
+		     "is /dev/shmdev)", device);
 		break;
 	default:
 		break;
@@ -167,7 +180,8 @@ int report(enum op op, const char *what, const char *name, int err)
 				 "regions: the bytes of the regions your uid "
 				 "created may exceed neither %s nor %s, nor your "
 				 "memory cgroup's memory.max (shmdevctl limits "
-				 "shows them)",
+				 "shows them; a removed region counts until its "
+				 "last unmap)",
 				 param_str("max_user_bytes", b1, sizeof(b1)),
 				 memlock_str(b2, sizeof(b2)));
 			break;
@@ -270,7 +284,8 @@ int report(enum op op, const char *what, const char *name, int err)
 		fprintf(stderr, "%s: %s '%s': %s\n", prog, what, name, why);
 	else
 		fprintf(stderr, "%s: %s: %s\n", prog, what, why);
-	if (op == OP_OPEN || err == ENODEV)
+	/* ENOTTY from a command every shmdev knows: not a shmdev at all. */
+	if (op == OP_OPEN || err == ENODEV || (err == ENOTTY && op <= OP_WAIT))
 		open_hint(err);
 	return EXIT_FAILURE;
 }
@@ -314,6 +329,24 @@ uint32_t arg_u32(const char *what, const char *s)
 	if (v > UINT32_MAX)
 		usage_error("invalid %s '%s'", what, s);
 	return (uint32_t)v;
+}
+
+/*
+ * NAME: what the module accepts, so that a name no region can have is a
+ * usage error (exit 2) like any other bad argument.
+ */
+const char *arg_name(const char *s)
+{
+	size_t len = strnlen(s, SHMDEV_NAME_MAX), i;
+
+	if (len == 0 || len == SHMDEV_NAME_MAX)
+		usage_error("invalid name '%s': a name is 1 to %d characters",
+			    s, SHMDEV_NAME_MAX - 1);
+	for (i = 0; i < len; i++)
+		if (s[i] < 0x21 || s[i] > 0x7e || s[i] == '/')
+			usage_error("invalid name '%s': a name is printable "
+				    "ASCII without spaces or '/'", s);
+	return s;
 }
 
 /* SIZE: decimal bytes, optionally followed by K, M or G (x1024^n). */
@@ -395,8 +428,10 @@ int open_dev(int flags)
 
 int attach_ro(const char *what, const char *name)
 {
-	int fd = open_dev(O_RDONLY);
+	int fd;
 
+	arg_name(name);
+	fd = open_dev(O_RDONLY);
 	if (fd < 0)
 		return -1;
 	if (shmdev_attach_name(fd, name, SHMDEV_ATTACH_RDONLY, NULL) < 0) {

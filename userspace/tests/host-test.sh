@@ -216,6 +216,11 @@ if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null; then
 	check "EACCES on the device: hint with its mode and group" \
 		bash -c "runuser -u nobody -- '$pub/shmdevctl' -d '$pub/node' list 2>&1 |
 			 grep -q 'hint: $pub/node is mode 0660, owner root, group disk; members of that group'"
+	# A group without rw: joining it would not help, and the hint says so.
+	chmod 0600 "$pub/node"
+	check "EACCES on a mode 0600 device: the hint does not send you to its group" \
+		bash -c "runuser -u nobody -- '$pub/shmdevctl' -d '$pub/node' list 2>&1 |
+			 grep -q 'hint: $pub/node is mode 0600, owner root, group disk: only its owner may use it'"
 	rm -rf "$pub"
 fi
 run_ctl 0 "^shmdevctl $version" --version
@@ -232,6 +237,18 @@ run_ctl 2 "create: invalid size '12Q'" create foo 12Q
 run_ctl 2 "create: invalid mode '0999'" create foo 1M --mode 0999
 run_ctl 2 "Try 'shmdevctl create --help'" create foo
 run_ctl 2 "info: expected NAME or --id ID" info
+# Values no region can have are usage errors, caught before the device.
+run_ctl 2 "create: invalid size '0': at least 1 byte" create foo 0
+run_ctl 2 "create: invalid channel count '65' \(1 to 64\)" create foo 1M --channels 65
+run_ctl 2 "create: invalid channel count '0'" create foo 1M -c 0
+run_ctl 2 "create: invalid name 'bad/name': a name is printable ASCII without spaces or '/'" create bad/name 1M
+run_ctl 2 "info: invalid name 'a b'" info 'a b'
+run_ctl 2 "rm: invalid name '': a name is 1 to 63 characters" rm foo ''
+run_ctl 2 "wait: invalid name" wait "$(printf 'x%.0s' $(seq 64))"
+run_ctl 2 "notify: invalid name" notify 'bad/'
+run_ctl 2 "map: invalid name" map 'bad/'
+run_ctl 2 "list: --raw and --json are mutually exclusive" list --raw --json
+run_ctl 2 "limits: --raw and --json are mutually exclusive" limits --json --raw
 run_ctl 2 "wait: invalid option '--bogus'" wait foo --bogus
 
 # The messages for the kernel's errors, through a fake device.
@@ -262,6 +279,7 @@ if gcc -std=c11 -Wall -Wextra -Werror -I"$top/uapi" -shared -fPIC -o "$fake" "$t
 	fake_ctl 13 1 "wait 'foo': permission denied by the region's owner and mode" wait foo
 	fake_ctl 2 1 "notify 'foo': no such region" notify foo
 	fake_ctl 25 1 "list: Inappropriate ioctl" list
+	fake_ctl 25 1 "hint: /dev/shmdev is not a shmdev device \(-d names one" list
 	# Tables, from two made-up regions (ids 3 and 7, 8 KiB and 1.5 GiB).
 	LD_PRELOAD=$fake run_ctl 0 "^ID NAME +OWNER PERMS +SIZE ATTACHED MAPPINGS CHANNELS$" list
 	LD_PRELOAD=$fake run_ctl 0 "^ 7 frames +root +rw-r----- 1.5G +1 +2 +64$" list
