@@ -44,6 +44,7 @@ extern const char *current_cmd;
 enum op {
 	OP_OPEN, OP_API, OP_CREATE, OP_ATTACH, OP_INFO, OP_DESTROY, OP_LIST,
 	OP_NOTIFY, OP_WAIT, OP_WAITV, OP_CTL, OP_MMAP, OP_PAGEMAP, OP_MAP, OP_SVG,
+	OP_FD,
 };
 
 __attribute__((noreturn, format(printf, 1, 2)))
@@ -79,6 +80,7 @@ const char *info_name(struct shmdev_info *i);
 int read_u64_file(const char *path, uint64_t *v);
 /* "1.5M" style (powers of 1024), as lsblk and lsipc print sizes. */
 const char *human_size(uint64_t bytes, char *buf, size_t len);
+const char *exact_size(uint64_t bytes, char *buf, size_t len);
 /* "rw-r-----" for 0640. */
 const char *perms_str(unsigned int mode, char *buf, size_t len);
 /* Seconds since the Epoch as local ISO 8601 time; NULL for 0 (never). */

@@ -107,9 +107,11 @@ static int resolve(int fd, const struct map_opts *o, struct mapsnap *s)
 	int err;
 
 	if (o->fd >= 0) {
+		char fdstr[16];
+
+		snprintf(fdstr, sizeof(fdstr), "%d", o->fd);
 		if (shmdev_info(o->fd, &info) < 0)
-			return fail(OP_INFO, "map: the region of descriptor",
-				    o->target);
+			return fail(OP_FD, "map --fd", fdstr);
 		s->pt.hdr.id = info.id;
 		snprintf(s->name, sizeof(s->name), "%s", info_name(&info));
 		return 0;

@@ -198,7 +198,7 @@ static double draw_vma(struct svg *g, const struct shmdev_map_vma *v, double y)
 	if (g->pass) {
 		xml_text(g->f, comm, sizeof(comm));
 		fprintf(g->f, ") 0x%" PRIx64 " %s %s</text>\n", (uint64_t)v->start,
-			human_size(v->end - v->start, sz, sizeof(sz)),
+			exact_size(v->end - v->start, sz, sizeof(sz)),
 			map_vma_flags_str(v->vma_flags, flags, sizeof(flags)));
 	}
 	n = bands_of(g, v, b);
@@ -366,7 +366,7 @@ int map_write_svg(const struct mapsnap *s, const char *path)
 	xml_text(out, s->name, sizeof(s->name));
 	fprintf(out, "': %s in %u process%s; left: virtual addresses, right: "
 		"the region's pages</text>\n",
-		human_size(s->pt.hdr.region_pages * s->pt.hdr.page_size, sz,
+		exact_size(s->pt.hdr.region_pages * s->pt.hdr.page_size, sz,
 			   sizeof(sz)), map_nr_mappers(s),
 		map_nr_mappers(s) == 1 ? "" : "es");
 	fwrite(body, 1, bodylen, out);

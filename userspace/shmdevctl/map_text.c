@@ -42,7 +42,7 @@ static void print_heading(const struct mapsnap *s)
 
 	printf("region %" PRIu64 " '%s': %s, %" PRIu64 " pages of %s",
 	       (uint64_t)h->id, s->name,
-	       human_size(h->region_pages * h->page_size, a, sizeof(a)),
+	       exact_size(h->region_pages * h->page_size, a, sizeof(a)),
 	       (uint64_t)h->region_pages, human_size(h->page_size, b, sizeof(b)));
 	if (h->huge_page_size)
 		printf(", PMD leaves map %s",
@@ -82,7 +82,7 @@ static void print_vma_line(const struct mapsnap *s,
 	comm[sizeof(v->comm)] = '\0';
 	printf("\npid %u (%s) 0x%" PRIx64 "-0x%" PRIx64 " %s pgoff %" PRIu64
 	       " %s\n", v->pid, comm, (uint64_t)v->start, (uint64_t)v->end,
-	       human_size(v->end - v->start, a, sizeof(a)), (uint64_t)v->pgoff,
+	       exact_size(v->end - v->start, a, sizeof(a)), (uint64_t)v->pgoff,
 	       map_vma_flags_str(v->vma_flags, f, sizeof(f)));
 	(void)s;
 }

@@ -268,6 +268,13 @@ int report(enum op op, const char *what, const char *name, int err)
 			snprintf(why, sizeof(why), "the mappings kept changing "
 				 "while being read; try again");
 		break;
+	case OP_FD:
+		if (err == ENOTTY || err == EBADF)
+			snprintf(why, sizeof(why), "not an open descriptor of "
+				 "/dev/shmdev (%s)", strerror(err));
+		else if (err == ENXIO)
+			snprintf(why, sizeof(why), "not attached to a region");
+		break;
 	default:
 		break;
 	}
@@ -480,6 +487,23 @@ int find_by_name(int fd, const char *name, struct shmdev_info *out)
 
 /* ------------------------------------------------------------------ */
 /* Formatting                                                          */
+
+/*
+ * A size exactly, in the largest unit that divides it: the page-table
+ * views count pages, and 4092K must not read as 4M.
+ */
+const char *exact_size(uint64_t bytes, char *buf, size_t len)
+{
+	static const char units[] = "BKMGTPE";
+	unsigned int u = 0;
+
+	while (u + 1 < sizeof(units) - 1 && bytes && bytes % 1024 == 0) {
+		bytes /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%" PRIu64 "%c", bytes, units[u]);
+	return buf;
+}
 
 const char *human_size(uint64_t bytes, char *buf, size_t len)
 {

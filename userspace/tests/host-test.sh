@@ -415,6 +415,8 @@ sys.exit(not (any(r['kind'] == 'anon' and r['pfn'] == 0x9000 for r in runs) and
 	fm 2 "--fd names the region itself: no NAME or --id" map lab --fd 3
 	fm 2 "invalid interval '0'" map lab --watch --interval 0
 	fm 1 "map 'nosuch': no such region" map nosuch
+	check "map --fd names the descriptor, not /dev/shmdev, when it is another file" \
+		bash -c "LD_PRELOAD='$fake' FAKE_MAP=1 '$ctl' map --fd 9 9</dev/null 2>&1 | grep -q \"^shmdevctl: map --fd '9': not an open descriptor of /dev/shmdev\""
 	fm 1 "map: cannot read '/nonexistent.json': No such file" map lab --diff /nonexistent.json
 	echo '{"schema": 1, "oops"' >"$work/bad.json"
 	fm 1 "'$work/bad.json' is not JSON \(line 2: bad object\)" map lab --diff "$work/bad.json"
