@@ -35,8 +35,11 @@ def block(sec, cmd):
     body = sections[sec]
     k = used.get((sec, cmd), 0)
     n = 0
+    # The command line itself; a marker that is only its start (the
+    # line has a number the run chose) when no line is exactly it.
+    exact = any(l == 'lab# ' + cmd for l in body)
     for idx, l in enumerate(body):
-        if l.startswith('lab# ' + cmd):
+        if l == 'lab# ' + cmd or (not exact and l.startswith('lab# ' + cmd)):
             if n == k:
                 used[(sec, cmd)] = k + 1
                 res = [l]

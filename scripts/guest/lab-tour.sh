@@ -7,14 +7,28 @@
 # log.  Exit status: the number of steps that failed.
 fails=0
 
+# Print the command as one would type it: a word with anything but
+# [A-Za-z0-9_./:=,+@%^-] in it goes in double quotes.
+show() {
+	line=
+	for w in "$@"; do
+		case $w in
+		*[!A-Za-z0-9_./:=,+@%^-]* | '')
+			w=\"$(printf '%s' "$w" | sed 's/[\\"$`]/\\&/g')\" ;;
+		esac
+		line="$line${line:+ }$w"
+	done
+	echo "lab# $line"
+}
+
 run() {
-	echo "lab# $*"
+	show "$@"
 	"$@" 2>&1 || { echo "(exit status $?)"; fails=$((fails + 1)); }
 }
 
 # A command that must fail (the tutorial shows its message).
 expect_fail() {
-	echo "lab# $*"
+	show "$@"
 	if "$@" 2>&1; then
 		echo "(succeeded, but should have failed)"
 		fails=$((fails + 1))
