@@ -78,9 +78,11 @@ modules:
 	@test -f $(KDIR)/Makefile || { echo "error: no kernel build tree at $(KDIR) (set KDIR=...)" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
+# updates/, which depmod prefers over the kernel's own modules, as DKMS does.
+INSTALL_MOD_DIR ?= updates
 modules_install:
 	@test -f $(KDIR)/Makefile || { echo "error: no kernel build tree at $(KDIR) (set KDIR=...)" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
 
 # PREFIX, DESTDIR, LIBDIR, ... reach userspace/Makefile through MAKEFLAGS.
 install:
@@ -88,7 +90,8 @@ install:
 
 # Debian packages from this tree (needs debhelper, dh-dkms; see debian/),
 # built in a copy under DEBDIR so that nothing is written to the tree or
-# its parent; the .debs end up in DEBDIR.  The version in
+# its parent (nor are the objects an in-tree `make modules` left taken
+# into the DKMS source); the .debs end up in DEBDIR.  The version in
 # debian/changelog must be the one in VERSION.
 DEBDIR ?= $(CURDIR)/build/deb
 DEB_SRC := Makefile Kbuild VERSION COPYING LICENSES CHANGELOG.md README.md \
@@ -102,6 +105,9 @@ deb:
 	mkdir -p $(DEBDIR)/shmdev
 	tar -C $(CURDIR) --exclude=userspace/build --exclude=debian/build \
 		--exclude=debian/tmp --exclude=debian/.debhelper \
+		--exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
+		--exclude='*.mod.c' --exclude='.*.cmd' --exclude='.*.d' \
+		--exclude=modules.order --exclude=Module.symvers \
 		-cf - $(DEB_SRC) | tar -C $(DEBDIR)/shmdev -xf -
 	cd $(DEBDIR)/shmdev && dpkg-buildpackage -b -us -uc $(DEB_FLAGS)
 	@ls -1 $(DEBDIR)/*.deb

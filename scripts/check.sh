@@ -4,7 +4,8 @@
 # against every kernel line in SHMDEV_KERNELS (default: lib.sh's
 # DEFAULT_KERNELS; the debug kernel is built once by
 # scripts/debug-kernel.sh), kernel-doc -Wall, the host tests of the
-# userspace (userspace/tests/host-test.sh), the benchmark tooling
+# userspace (userspace/tests/host-test.sh), the Debian packages
+# (userspace/tests/deb-test.sh), the benchmark tooling
 # (bench/tests/smoke.sh), the spin model of the control page's protocol
 # (scripts/model-check.sh), and the compile-only matrix
 # (scripts/compile-matrix.sh: W=1 against the newest headers of every
@@ -15,6 +16,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 kernels=${SHMDEV_KERNELS:-$DEFAULT_KERNELS}
+check_lines SHMDEV_KERNELS "$kernels"
 lock_cache
 "$TOP/scripts/deps.sh" || die "scripts/deps.sh failed"
 k=$("$TOP/scripts/ksrc.sh") || die "scripts/ksrc.sh failed"
@@ -106,6 +108,15 @@ if "$TOP/userspace/tests/host-test.sh" >"$CACHE/logs/host-test.log" 2>&1; then
 else
 	grep -E '^not ok' -A6 "$CACHE/logs/host-test.log" || tail -n 20 "$CACHE/logs/host-test.log"
 	result "host tests (make check-host)" FAIL
+fi
+# The Debian packages, built and inspected without installing them:
+# contents, lintian --pedantic, shlibs, a program against the unpacked
+# -dev package (make check-deb without kernel headers).
+if "$TOP/userspace/tests/deb-test.sh" "$(mktemp -d)" >"$CACHE/logs/deb-test.log" 2>&1; then
+	result "packages (make check-deb)" OK
+else
+	grep -E '^not ok' -A6 "$CACHE/logs/deb-test.log" || tail -n 20 "$CACHE/logs/deb-test.log"
+	result "packages (make check-deb)" FAIL
 fi
 # The benchmark's tooling, without a guest: its build, a quick run of
 # the peers, the report script on a canned log.
