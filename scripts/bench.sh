@@ -20,6 +20,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 kernels=${SHMDEV_BENCH_KERNELS:-6.1 6.12}
+check_lines SHMDEV_BENCH_KERNELS "$kernels"
 boots=${SHMDEV_BENCH_BOOTS:-3}
 reps=${SHMDEV_BENCH_REPS:-4}
 workloads=${SHMDEV_BENCH_WORKLOADS:-micro pingpong ring bulk create scale}

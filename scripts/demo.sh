@@ -13,6 +13,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 line=${SHMDEV_KERNEL:-6.12}
+check_lines SHMDEV_KERNEL "$line"
 start=$SECONDS
 step() { printf 'demo: %s\n' "$*"; }
 

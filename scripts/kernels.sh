@@ -31,7 +31,7 @@ case $line in
 6.12-debug) exec "$TOP/scripts/debug-kernel.sh" ;;
 7.2) abi_re='7\.2\.[0-9]+\+deb[0-9]+' ;;
 [0-9]*.[0-9]*-rc) abi_re='[0-9]+\.[0-9]+' rc=${line%-rc} ;;
-*) die "usage: kernels.sh 6.1|6.12|6.12-rt|6.12-debug|7.2|X.Y-rc" ;;
+*) die "unknown kernel line '$line' (kernel lines: $KNOWN_LINES)" ;;
 esac
 # shellcheck source-path=SCRIPTDIR source=kpkg.sh
 . "$TOP/scripts/kpkg.sh"

@@ -22,6 +22,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 line=${SHMDEV_KERNEL:-6.12}
+check_lines SHMDEV_KERNEL "$line"
 script=${SHMDEV_LAB_SCRIPT:-}
 user=${SHMDEV_SHELL_DIR:-}
 [ -z "$script" ] || [ -f "$script" ] || die "SHMDEV_LAB_SCRIPT: no file '$script'"

@@ -55,6 +55,20 @@ lock_cache() {
 # none).  scripts/kernels.sh picks each line's newest build at run time.
 # shellcheck disable=SC2034 # used by the scripts that source this
 DEFAULT_KERNELS="6.1 6.12 6.12-rt 6.12-debug 7.2 7.3-rc"
+KNOWN_LINES="6.1 6.12 6.12-rt 6.12-debug 7.2 X.Y-rc"
+
+# Die unless every word of $2 is a kernel line scripts/kernels.sh knows;
+# $1 names the variable it came from.  Checked before anything is built.
+check_lines() { # VAR LINES
+	local l
+	[ -n "${2// /}" ] || die "$1 is empty (kernel lines: $KNOWN_LINES)"
+	for l in $2; do
+		case $l in
+		6.1 | 6.12 | 6.12-rt | 6.12-debug | 7.2 | [0-9]*.[0-9]*-rc) ;;
+		*) die "$1: unknown kernel line '$l' (kernel lines: $KNOWN_LINES)" ;;
+		esac
+	done
+}
 
 # Print VAR=VALUE words (for env) with the guest settings of kernel line
 # $1: memory, per-test and host-side timeouts, SHMDEV_STRESS_SECONDS and

@@ -18,6 +18,12 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 kernels=${SHMDEV_KERNELS:-$DEFAULT_KERNELS}
+check_lines SHMDEV_KERNELS "$kernels"
+# Test names too, before anything is built (build-user.sh checks again).
+for t in ${SHMDEV_TESTS:-}; do
+	make -s -C "$TOP/selftests" print-tests | grep -qx -- "$t" ||
+		die "SHMDEV_TESTS: no test program '$t' (make -s -C selftests print-tests lists them)"
+done
 lock_cache
 total_pass=0 total_fail=0
 summary=()
