@@ -20,10 +20,13 @@ set -euo pipefail
 kernels=${SHMDEV_KERNELS:-$DEFAULT_KERNELS}
 check_lines SHMDEV_KERNELS "$kernels"
 # Test names too, before anything is built (build-user.sh checks again).
-for t in ${SHMDEV_TESTS:-}; do
-	make -s -C "$TOP/selftests" print-tests | grep -qx -- "$t" ||
-		die "SHMDEV_TESTS: no test program '$t' (make -s -C selftests print-tests lists them)"
-done
+if [ -n "${SHMDEV_TESTS:-}" ]; then
+	all_tests=$(make -s -C "$TOP/selftests" print-tests)
+	for t in $SHMDEV_TESTS; do
+		grep -qx -- "$t" <<<"$all_tests" ||
+			die "SHMDEV_TESTS: no test program '$t' (make -s -C selftests print-tests lists them)"
+	done
+fi
 lock_cache
 total_pass=0 total_fail=0
 summary=()

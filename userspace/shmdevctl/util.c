@@ -459,16 +459,13 @@ const char *info_name(struct shmdev_info *i)
 /*
  * Find a live region by name without attaching to it (attaching would
  * show up in nr_attached): list the ids and look at each one's name.
+ * @name has passed arg_name().
  */
 int find_by_name(int fd, const char *name, struct shmdev_info *out)
 {
 	uint64_t *ids;
 	uint32_t n, i;
 
-	if (strnlen(name, SHMDEV_NAME_MAX) >= SHMDEV_NAME_MAX) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
 	if (shmdev_list_all(fd, &ids, &n) < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
